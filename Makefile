@@ -1,0 +1,58 @@
+# LoRA Lab — every target does its own set-up on a fresh Debian machine with Swift.
+#   make lab    build, install the kernelspec into .venv, open JupyterLab on notebooks/
+#   make repl   build and start the terminal REPL
+#   make test   everything CI runs: Swift tests (release) and the Python protocol tests
+SHELL := /bin/bash
+APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := .build/release/loralab
+PY_TEST_PACKAGES := pytest jupyter-client jupyter-kernel-test nbclient nbformat pexpect pyzmq jupyter-console ipykernel
+
+.PHONY: deps build test swift-test py-test venv lab repl kernelspec bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; fi
+
+build: deps
+	swift build -c release --product loralab
+
+swift-test: deps
+	swift test -c release
+
+$(VENV)/.test-ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q $(PY_TEST_PACKAGES)
+	touch $@
+
+venv: $(VENV)/.test-ready
+
+$(VENV)/.lab-ready: $(VENV)/.test-ready
+	$(VENV)/bin/pip install -q jupyterlab
+	touch $@
+
+kernelspec: build venv
+	$(BIN) install --prefix $(VENV)
+
+py-test: build venv kernelspec
+	@if ls tests/test_*.py >/dev/null 2>&1; then \
+	  JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter LORALAB_BIN=$(CURDIR)/$(BIN) $(PY) -m pytest -q tests; \
+	else echo "no Python tests yet"; fi
+
+test: swift-test py-test
+
+lab: build $(VENV)/.lab-ready kernelspec
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab notebooks/
+
+repl: build
+	$(BIN) repl
+
+bench: build
+	$(BIN) bench
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// LoRA Lab: a Jupyter kernel, REPL and script runner for exploring LoRA on a
+// MiniMind-architecture model. Dependencies point down:
+//   loralab → JupyterKernel, REPL → Engine → MiniMind, Analysis, Charts, Corpus → LinearAlgebra → COpenBLAS
+import PackageDescription
+
+let package = Package(
+    name: "LoRALab",
+    products: [
+        .executable(name: "loralab", targets: ["loralab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libzmq3-dev, libedit-dev).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+
+        // Numerics and the model.
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        .target(name: "MiniMind", dependencies: ["LinearAlgebra"]),
+        .target(name: "Corpus"),
+        .target(name: "Analysis", dependencies: ["LinearAlgebra"]),
+        .target(name: "Charts"),
+
+        // The command language and its session: no transport, no terminal.
+        .target(name: "Engine", dependencies: ["MiniMind", "Corpus", "Analysis", "Charts", "LinearAlgebra"]),
+
+        // Front ends.
+        .target(name: "JupyterKernel", dependencies: [
+            "Engine", "CZeroMQ",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "REPL", dependencies: ["Engine", "CEditLine"]),
+        .executableTarget(name: "loralab", dependencies: [
+            "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "LinearAlgebra",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "MiniMindTests", dependencies: ["MiniMind", "LinearAlgebra", "Corpus"]),
+        .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "LinearAlgebra"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `loralab`: one executable, one subcommand per front end or tool.
+@main
+struct LoRALab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loralab",
+        abstract: "LoRA Lab: build a MiniMind-architecture model, attach LoRA, train it and look inside the updates.",
+        subcommands: [ReplCommand.self, RunCommand.self, KernelCommand.self, InstallCommand.self, BenchCommand.self],
+        defaultSubcommand: ReplCommand.self
+    )
+}
