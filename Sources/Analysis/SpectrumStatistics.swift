@@ -1,3 +1,4 @@
+import LinearAlgebra
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -64,6 +65,12 @@ public struct SpectrumStatistics: Equatable, Sendable {
         effectiveRank = sum > 0 ? Float(exp(entropy)) : 0
         stableRank = largest > 0 ? Float(sumOfSquares / (largest * largest)) : 0
         cumulativeEnergy = cumulative
+    }
+
+    /// Statistics of a decomposition's singular values (complete for a thin
+    /// SVD of ΔW and for `lowRankSVD`).
+    public init(_ decomposition: SingularValueDecomposition) {
+        self.init(singularValues: decomposition.singularValues)
     }
 
     /// E(k) = Σ_{i≤k} σᵢ² / Σᵢ σᵢ². `k` beyond the spectrum counts every value; `k ≤ 0` gives 0.
