@@ -140,7 +140,6 @@ extension LoRAAdapter {
     /// A = √S_r V_rᵀ / √s, so that s·B·A is W's top-r part, and W becomes the
     /// residual W − s·B·A: the layer's output is unchanged at step 0.
     func initializeFromPrincipalComponents(of linear: Linear) {
-        #if PISSA_READY
         let w = linear.weight.matrix
         guard let svd = try? SingularValueDecomposition(of: w) else { return }
         var newA = Matrix(rows: rank, cols: inFeatures), newB = Matrix(rows: outFeatures, cols: rank)
@@ -153,6 +152,5 @@ extension LoRAAdapter {
         a.matrix = newA
         b.matrix = newB
         addDelta(to: linear.weight, sign: -1)
-        #endif
     }
 }

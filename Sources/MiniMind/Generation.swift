@@ -135,3 +135,26 @@ extension Model {
         cache.advance()
     }
 }
+
+extension Model {
+    /// Next-token logits at every position of one sequence, `[tokens, vocab]`.
+    public func logits(tokens: [Int32]) -> Matrix {
+        let acts = tokens.withUnsafeBufferPointer {
+            forward(tokens: $0.baseAddress!, batch: 1, seqLen: tokens.count, training: false)
+        }
+        return Matrix(rows: tokens.count, cols: config.vocabSize,
+                      values: Array(UnsafeBufferPointer(start: acts.logits.pointer, count: tokens.count * config.vocabSize)))
+    }
+
+    /// The same logits computed one token at a time through the KV cache.
+    public func logitsByDecoding(tokens: [Int32]) -> Matrix {
+        let cache = KeyValueCache(config: config)
+        var out = Matrix(rows: tokens.count, cols: config.vocabSize)
+        var row = [Float](repeating: 0, count: config.vocabSize)
+        for (t, token) in tokens.enumerated() {
+            decode(token: token, cache: cache, logits: &row)
+            for i in 0..<config.vocabSize { out[t, i] = row[i] }
+        }
+        return out
+    }
+}
