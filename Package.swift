@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "LinearAlgebra"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "Engine"]),
     ],
     swiftLanguageModes: [.v6]
 )
