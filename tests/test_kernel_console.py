@@ -34,7 +34,9 @@ def test_console_banner_execute_and_completion():
         console.send(' "completed"\r')
         console.expect(r"completed\s")
         console.expect(prompt(3))
-        console.send("exit\r")
+        console.sendcontrol("d")
+        console.expect("exit")
+        console.send("y\r")
         console.expect(pexpect.EOF, timeout=15)
     finally:
         console.close(force=True)

