@@ -60,3 +60,33 @@ import Charts
             .write(toFile: directory + "/progress.html", atomically: true, encoding: .utf8)
     }
 }
+
+@Suite struct TextWidthTests {
+    @Test func everyTextRenderingFitsItsWidth() {
+        let longName = String(repeating: "layers.0.self_attn.q_proj ", count: 2)
+        let charts: [any Chart] = [
+            LineChart(title: "loss", series: [.init(name: longName, values: (1...500).map { 1 / Double($0) }),
+                                              .init(name: "b", values: [0.5, 0.25, 0.125])]),
+            SpectrumChart(spectra: [.init(name: longName, values: (1...64).map { 1 / Double($0 * $0) })], rank: 8),
+            Heatmap(values: (0..<64).map { i in (0..<64).map { j in Double((i * j) % 11) / 10 } }),
+            Heatmap(values: [[0.5, 1], [0, 0.2]], showsValues: true),
+            BarChart(bars: [(longName, 12345.678), ("short", -3)]),
+        ]
+        for width in [40, 60, 72, 100] {
+            for chart in charts {
+                let lines = chart.text(width: width).split(separator: "\n")
+                let widest = lines.map(\.count).max() ?? 0
+                #expect(widest <= width, "\(type(of: chart)) at \(width): \(widest) columns")
+            }
+        }
+    }
+
+    @Test func wideHeatmapFallsBackToOneGlyphPerCell() {
+        let grid = (0..<64).map { i in (0..<64).map { j in i == j ? 1.0 : 0 } }
+        let lines = Heatmap(values: grid).text(width: 72).split(separator: "\n").map(String.init)
+        let row10 = lines.first { $0.hasPrefix("10 │ ") }
+        // The diagonal: row 10 has its single full cell in column 10.
+        #expect(row10.map { Array($0)[5 + 9] } == "█")
+        #expect(lines.contains { $0.contains("more columns not shown") } == false)
+    }
+}
