@@ -67,26 +67,28 @@ public struct Heatmap: Chart {
             canvas.text("no data", x: width / 2, y: top + 50, anchor: .middle, fontSize: 14, fill: Palette.mutedText)
             return canvas.document(title: title)
         }
-        let labelStride = Int((14 / cell).rounded(.up))  // label every k-th row/column when cells are small
+        // Small cells: label 1, 5, 10, 15, … (a 1-2-5 stride) rather than every cell.
+        let labelStride = [1, 2, 5, 10, 20, 50, 100].first { Double($0) * cell >= 14 } ?? 100
+        func labelled(_ index: Int) -> Bool { index == 0 || (index + 1) % labelStride == 0 }
         for row in 0..<rows {
             for column in 0..<columns {
                 let value = value(row: row, column: column), position = fraction(value)
                 let x = left + Double(column) * cell, y = top + Double(row) * cell
                 canvas.rect(x: x, y: y, width: cell, height: cell,
                             fill: position.isNaN ? Palette.missing : Palette.sequential(position),
-                            stroke: cell >= 12 ? Palette.background : nil)
+                            stroke: cell >= 12 ? Palette.background : nil, crispEdges: cell < 12)
                 if showsValues && value.isFinite && cell >= 26 {
                     canvas.text(NumberFormat.fixed(value, decimals: 2), x: x + cell / 2, y: y + cell / 2,
                                 anchor: .middle, fontSize: cell >= 36 ? 11 : 9,
                                 fill: Palette.needsLightText(onSequential: position) ? "#ffffff" : "#000000")
                 }
             }
-            if row % labelStride == 0 {
+            if labelled(row) {
                 canvas.text(label(rowLabels, row), x: left - 6, y: top + (Double(row) + 0.5) * cell, anchor: .end,
                             fontSize: 11, fill: Palette.mutedText)
             }
         }
-        for column in 0..<columns where column % labelStride == 0 {
+        for column in 0..<columns where labelled(column) {
             canvas.text(label(columnLabels, column), x: left + (Double(column) + 0.5) * cell, y: top + gridHeight + 12,
                         anchor: .middle, fontSize: 11, fill: Palette.mutedText)
         }
@@ -138,8 +140,9 @@ public struct Heatmap: Chart {
         // Column labels start above their cell; a label that would touch the previous one is skipped.
         let pitch = cellWidth + separator.count
         var columnHeader = Array(repeating: Character(" "), count: visibleColumns * pitch + widestColumnLabel)
+        let labelStride = [1, 2, 5, 10, 20, 50, 100].first { $0 * pitch >= widestColumnLabel + 1 } ?? 100
         var nextFree = 0
-        for column in 0..<visibleColumns {
+        for column in 0..<visibleColumns where column == 0 || (column + 1) % labelStride == 0 {
             let text = Array(label(columnLabels, column))
             let start = showsValues ? column * pitch + cellWidth - text.count : column * pitch
             guard start >= nextFree, start >= 0, prefixWidth + start + text.count <= width else { continue }

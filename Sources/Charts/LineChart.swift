@@ -202,10 +202,10 @@ public struct LineChart: Chart {
             return (logarithmicY ? ys.map(commonLogarithm) : ys, summary)
         }
         let summaryWidth = summaries.compactMap { $0?.summary.count }.max() ?? 0
-        // Room left beside the numbers goes to the sparkline first, then to the names.
+        // Room beside the numbers goes to the names (keeping 8 for a sparkline), the rest to the sparkline.
         let room = width - summaryWidth - 6
-        let sparkWidth = max(4, min(24, room - min(nameWidth, 8)))
-        nameWidth = max(4, min(nameWidth, room - sparkWidth))
+        nameWidth = min(nameWidth, max(4, room - 8))
+        let sparkWidth = max(4, min(24, room - nameWidth))
         return zip(series, summaries).map { s, summary in
             let name = "  " + TextCell.pad(TextCell.truncate(s.name, to: nameWidth), to: nameWidth, .left) + "  "
             guard let summary else { return name + "(no data)" }

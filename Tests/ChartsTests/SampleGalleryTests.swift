@@ -33,13 +33,31 @@ import Charts
                                      .init(name: "eval", values: [2.10, 2.19, 2.04, 1.95])])
         return [("loss", loss.svg(), loss.text()), ("loss-log", logLoss.svg(), logLoss.text()),
                 ("spectrum", spectrum.svg(), spectrum.text()), ("heatmap", heatmap.svg(), heatmap.text() + "\n\n" + Heatmap(values: phi).text()),
-                ("bars", bars.svg(), bars.text())]
+                ("bars", bars.svg(), bars.text())] + edgeSamples()
+    }
+
+    /// A large φ grid and charts with nothing drawable.
+    static func edgeSamples() -> [(name: String, svg: String, text: String)] {
+        let grid: [[Double]] = (0..<64).map { i in
+            (0..<64).map { j in
+                let distance = Double((i - j) * (i - j))
+                return exp(-distance / 20) * (1 - Double(i) / 80)
+            }
+        }
+        let large = Heatmap(title: "φ, r = 64", values: grid)
+        let empty = LineChart(title: "Loss <none yet>", xLabel: "step", yLabel: "loss",
+                              series: [.init(name: "diverged", values: [.nan, .infinity])])
+        return [("heatmap-64", large.svg(), large.text()), ("empty", empty.svg(), empty.text())]
     }
 
     @Test func everySampleIsWellFormedAndNonTrivial() throws {
         for sample in Self.samples() {
             let parsed = ParsedXML(sample.svg)
             #expect(parsed.isWellFormed, "\(sample.name): \(parsed.error ?? "")")
+            if sample.name == "empty" {
+                #expect(sample.text.contains("no data") && parsed.texts.contains("no data"))
+                continue
+            }
             #expect(parsed.elements.count > 20, "\(sample.name) draws something")
             #expect(sample.text.split(separator: "\n").count > 4)
         }
