@@ -67,26 +67,28 @@ public struct Heatmap: Chart {
             canvas.text("no data", x: width / 2, y: top + 50, anchor: .middle, fontSize: 14, fill: Palette.mutedText)
             return canvas.document(title: title)
         }
-        let labelStride = Int((14 / cell).rounded(.up))  // label every k-th row/column when cells are small
+        // Small cells: label 1, 5, 10, 15, … (a 1-2-5 stride) rather than every cell.
+        let labelStride = [1, 2, 5, 10, 20, 50, 100].first { Double($0) * cell >= 14 } ?? 100
+        func labelled(_ index: Int) -> Bool { index == 0 || (index + 1) % labelStride == 0 }
         for row in 0..<rows {
             for column in 0..<columns {
                 let value = value(row: row, column: column), position = fraction(value)
                 let x = left + Double(column) * cell, y = top + Double(row) * cell
                 canvas.rect(x: x, y: y, width: cell, height: cell,
                             fill: position.isNaN ? Palette.missing : Palette.sequential(position),
-                            stroke: cell >= 12 ? Palette.background : nil)
+                            stroke: cell >= 12 ? Palette.background : nil, crispEdges: cell < 12)
                 if showsValues && value.isFinite && cell >= 26 {
                     canvas.text(NumberFormat.fixed(value, decimals: 2), x: x + cell / 2, y: y + cell / 2,
                                 anchor: .middle, fontSize: cell >= 36 ? 11 : 9,
                                 fill: Palette.needsLightText(onSequential: position) ? "#ffffff" : "#000000")
                 }
             }
-            if row % labelStride == 0 {
+            if labelled(row) {
                 canvas.text(label(rowLabels, row), x: left - 6, y: top + (Double(row) + 0.5) * cell, anchor: .end,
                             fontSize: 11, fill: Palette.mutedText)
             }
         }
-        for column in 0..<columns where column % labelStride == 0 {
+        for column in 0..<columns where labelled(column) {
             canvas.text(label(columnLabels, column), x: left + (Double(column) + 0.5) * cell, y: top + gridHeight + 12,
                         anchor: .middle, fontSize: 11, fill: Palette.mutedText)
         }
@@ -127,18 +129,28 @@ public struct Heatmap: Chart {
         }
         let rowLabelWidth = max(rowTitle.count, (0..<rows).map { label(rowLabels, $0).count }.max() ?? 1)
         let widestColumnLabel = (0..<columns).map { label(columnLabels, $0).count }.max() ?? 1
-        let cellWidth = showsValues ? 5 : max(2, widestColumnLabel)
+        let prefixWidth = rowLabelWidth + 3
+        // Two glyphs per cell keep cells roughly square; one when that is what fits (r = 64).
+        var cellWidth = showsValues ? 5 : 2
+        if !showsValues && prefixWidth + columns * 2 > width { cellWidth = 1 }
         let separator = showsValues ? " " : ""
-        let visibleColumns = max(1, min(columns, (width - rowLabelWidth - 3) / (cellWidth + separator.count)))
-        var header = TextCell.pad(rowTitle + "\\" + columnTitle, to: rowLabelWidth + 3, .left)
-        if header.count > rowLabelWidth + 3 { header = TextCell.pad(rowTitle, to: rowLabelWidth + 3, .left) }
-        let labelStride = showsValues ? 1 : max(1, Int((Double(widestColumnLabel + 1) / Double(cellWidth)).rounded(.up)))
-        var columnHeader = ""
-        for column in 0..<visibleColumns {
-            let text = column % labelStride == 0 ? label(columnLabels, column) : ""
-            columnHeader += TextCell.pad(text, to: cellWidth, showsValues ? .right : .left) + separator
+        let visibleColumns = max(1, min(columns, (width - prefixWidth) / (cellWidth + separator.count)))
+        var header = TextCell.pad(rowTitle + "\\" + columnTitle, to: prefixWidth, .left)
+        if header.count > prefixWidth { header = TextCell.pad(rowTitle, to: prefixWidth, .left) }
+        // Column labels start above their cell; a label that would touch the previous one is skipped.
+        let pitch = cellWidth + separator.count
+        var columnHeader = Array(repeating: Character(" "), count: visibleColumns * pitch + widestColumnLabel)
+        let labelStride = [1, 2, 5, 10, 20, 50, 100].first { $0 * pitch >= widestColumnLabel + 1 } ?? 100
+        var nextFree = 0
+        for column in 0..<visibleColumns where column == 0 || (column + 1) % labelStride == 0 {
+            let text = Array(label(columnLabels, column))
+            let start = showsValues ? column * pitch + cellWidth - text.count : column * pitch
+            guard start >= nextFree, start >= 0, prefixWidth + start + text.count <= width else { continue }
+            for (offset, character) in text.enumerated() { columnHeader[start + offset] = character }
+            nextFree = start + text.count + 1
         }
-        lines.append(header + columnHeader)
+        let columnHeaderText = String(columnHeader)
+        lines.append(header + columnHeaderText)
         for row in 0..<rows {
             var line = TextCell.pad(label(rowLabels, row), to: rowLabelWidth, .right) + " │ "
             for column in 0..<visibleColumns {
@@ -151,7 +163,9 @@ public struct Heatmap: Chart {
             }
             lines.append(line)
         }
-        if visibleColumns < columns { lines.append("(\(columns - visibleColumns) more columns not shown)") }
+        if visibleColumns < columns {
+            lines.append(TextCell.truncate("(\(columns - visibleColumns) more columns not shown)", to: width))
+        }
         if !showsValues {
             let low = range.lowerBound, step = (range.upperBound - range.lowerBound) / 5
             let key = (0..<5).map { level in
@@ -159,7 +173,13 @@ public struct Heatmap: Chart {
                     + NumberFormat.compact(low + Double(level) * step, significantDigits: 2) + "–"
                     + NumberFormat.compact(low + Double(level + 1) * step, significantDigits: 2)
             }
-            lines.append("key: " + key.joined(separator: "  "))
+            // The key wraps rather than overrun a narrow terminal.
+            var keyLine = "key:"
+            for entry in key {
+                if keyLine.count + 2 + entry.count > width { lines.append(keyLine); keyLine = "    " }
+                keyLine += "  " + entry
+            }
+            lines.append(keyLine)
         }
         return lines.map(LineChart.trimmingTrailingSpaces).joined(separator: "\n")
     }

@@ -184,8 +184,8 @@ public struct LineChart: Chart {
         for tick in scale.ticks {
             let label = Array(scale.label(tick))
             let column = offset + Int((scale.fraction(tick) * Double(columns * 2 - 1)).rounded()) / 2
-            let start = min(max(column - label.count / 2, offset - 1), characters.count - label.count)
-            guard start >= nextFree else { continue }
+            let start = min(max(column - label.count / 2, offset - 1), offset + columns - label.count)
+            guard start >= nextFree, start >= 0 else { continue }
             for (index, character) in label.enumerated() { characters[start + index] = character }
             nextFree = start + label.count + 1
         }
@@ -193,19 +193,24 @@ public struct LineChart: Chart {
     }
 
     private func seriesSummaries(width: Int) -> [String] {
-        let nameWidth = min(20, series.map(\.name.count).max() ?? 0)
-        let sparkWidth = max(8, min(24, width - nameWidth - 44))
-        return series.map { s in
+        var nameWidth = min(20, series.map(\.name.count).max() ?? 0)
+        let summaries = series.map { s -> (values: [Double], summary: String)? in
             let ys = s.points.filter(drawable).map(\.y)
-            guard let first = ys.first, let last = ys.last, let low = ys.min() else {
-                return "  " + TextCell.pad(TextCell.truncate(s.name, to: nameWidth), to: nameWidth, .left) + "  (no data)"
-            }
-            let shaped = logarithmicY ? ys.map(commonLogarithm) : ys
-            let spark = UnicodeBars.sparkline(UnicodeBars.bucketMeans(shaped, count: sparkWidth))
-            return "  " + TextCell.pad(TextCell.truncate(s.name, to: nameWidth), to: nameWidth, .left) + "  "
-                + TextCell.pad(spark, to: sparkWidth, .left)
-                + "  first " + NumberFormat.compact(first) + " · min " + NumberFormat.compact(low)
+            guard let first = ys.first, let last = ys.last, let low = ys.min() else { return nil }
+            let summary = "first " + NumberFormat.compact(first) + " · min " + NumberFormat.compact(low)
                 + " · last " + NumberFormat.compact(last)
+            return (logarithmicY ? ys.map(commonLogarithm) : ys, summary)
+        }
+        let summaryWidth = summaries.compactMap { $0?.summary.count }.max() ?? 0
+        // Room beside the numbers goes to the names (keeping 8 for a sparkline), the rest to the sparkline.
+        let room = width - summaryWidth - 6
+        nameWidth = min(nameWidth, max(4, room - 8))
+        let sparkWidth = max(4, min(24, room - nameWidth))
+        return zip(series, summaries).map { s, summary in
+            let name = "  " + TextCell.pad(TextCell.truncate(s.name, to: nameWidth), to: nameWidth, .left) + "  "
+            guard let summary else { return name + "(no data)" }
+            let spark = UnicodeBars.sparkline(UnicodeBars.bucketMeans(summary.values, count: sparkWidth))
+            return TextCell.truncate(name + TextCell.pad(spark, to: sparkWidth, .left) + "  " + summary.summary, to: width)
         }
     }
 

@@ -19,10 +19,11 @@ struct SVGCanvas {
     }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String,
-                       stroke: String? = nil, cornerRadius: Double? = nil) {
+                       stroke: String? = nil, cornerRadius: Double? = nil, crispEdges: Bool = false) {
+        // crispEdges stops anti-aliased seams between abutting cells.
         element("rect", [("x", number(x)), ("y", number(y)), ("width", number(max(0, width))),
                          ("height", number(max(0, height))), ("fill", fill), ("stroke", stroke),
-                         ("rx", cornerRadius.map(number))])
+                         ("rx", cornerRadius.map(number)), ("shape-rendering", crispEdges ? "crispEdges" : nil)])
     }
 
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String,

@@ -98,7 +98,7 @@ public struct SpectrumChart: Chart {
         let indexWidth = String(shown.map(\.count).max() ?? 1).count + 1
         let barWidth = max(8, width - indexWidth - 3 - 9)
         for (spectrum, values) in zip(spectra, shown) {
-            lines.append(spectrum.name.isEmpty ? "spectrum" : spectrum.name)
+            lines.append(TextCell.truncate(spectrum.name.isEmpty ? "spectrum" : spectrum.name, to: width))
             for (offset, value) in values.enumerated() {
                 let index = TextCell.pad("σ" + String(offset + 1), to: indexWidth + 1, .right)
                 var bar = ""

@@ -33,13 +33,31 @@ import Charts
                                      .init(name: "eval", values: [2.10, 2.19, 2.04, 1.95])])
         return [("loss", loss.svg(), loss.text()), ("loss-log", logLoss.svg(), logLoss.text()),
                 ("spectrum", spectrum.svg(), spectrum.text()), ("heatmap", heatmap.svg(), heatmap.text() + "\n\n" + Heatmap(values: phi).text()),
-                ("bars", bars.svg(), bars.text())]
+                ("bars", bars.svg(), bars.text())] + edgeSamples()
+    }
+
+    /// A large φ grid and charts with nothing drawable.
+    static func edgeSamples() -> [(name: String, svg: String, text: String)] {
+        let grid: [[Double]] = (0..<64).map { i in
+            (0..<64).map { j in
+                let distance = Double((i - j) * (i - j))
+                return exp(-distance / 20) * (1 - Double(i) / 80)
+            }
+        }
+        let large = Heatmap(title: "φ, r = 64", values: grid)
+        let empty = LineChart(title: "Loss <none yet>", xLabel: "step", yLabel: "loss",
+                              series: [.init(name: "diverged", values: [.nan, .infinity])])
+        return [("heatmap-64", large.svg(), large.text()), ("empty", empty.svg(), empty.text())]
     }
 
     @Test func everySampleIsWellFormedAndNonTrivial() throws {
         for sample in Self.samples() {
             let parsed = ParsedXML(sample.svg)
             #expect(parsed.isWellFormed, "\(sample.name): \(parsed.error ?? "")")
+            if sample.name == "empty" {
+                #expect(sample.text.contains("no data") && parsed.texts.contains("no data"))
+                continue
+            }
             #expect(parsed.elements.count > 20, "\(sample.name) draws something")
             #expect(sample.text.split(separator: "\n").count > 4)
         }
@@ -58,5 +76,35 @@ import Charts
         let live = LineChart(title: "loss", xLabel: "step", series: [.init(name: "run", values: (1...120).map { 3 / (1 + 0.02 * Double($0)) })])
         try ("<html><body>" + table.html() + progress.html(lossChart: live) + "</body></html>")
             .write(toFile: directory + "/progress.html", atomically: true, encoding: .utf8)
+    }
+}
+
+@Suite struct TextWidthTests {
+    @Test func everyTextRenderingFitsItsWidth() {
+        let longName = String(repeating: "layers.0.self_attn.q_proj ", count: 2)
+        let charts: [any Chart] = [
+            LineChart(title: "loss", series: [.init(name: longName, values: (1...500).map { 1 / Double($0) }),
+                                              .init(name: "b", values: [0.5, 0.25, 0.125])]),
+            SpectrumChart(spectra: [.init(name: longName, values: (1...64).map { 1 / Double($0 * $0) })], rank: 8),
+            Heatmap(values: (0..<64).map { i in (0..<64).map { j in Double((i * j) % 11) / 10 } }),
+            Heatmap(values: [[0.5, 1], [0, 0.2]], showsValues: true),
+            BarChart(bars: [(longName, 12345.678), ("short", -3)]),
+        ]
+        for width in [40, 60, 72, 100] {
+            for chart in charts {
+                let lines = chart.text(width: width).split(separator: "\n")
+                let widest = lines.map(\.count).max() ?? 0
+                #expect(widest <= width, "\(type(of: chart)) at \(width): \(widest) columns")
+            }
+        }
+    }
+
+    @Test func wideHeatmapFallsBackToOneGlyphPerCell() {
+        let grid = (0..<64).map { i in (0..<64).map { j in i == j ? 1.0 : 0 } }
+        let lines = Heatmap(values: grid).text(width: 72).split(separator: "\n").map(String.init)
+        let row10 = lines.first { $0.hasPrefix("10 │ ") }
+        // The diagonal: row 10 has its single full cell in column 10.
+        #expect(row10.map { Array($0)[5 + 9] } == "█")
+        #expect(lines.contains { $0.contains("more columns not shown") } == false)
     }
 }
