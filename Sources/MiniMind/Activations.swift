@@ -72,7 +72,7 @@ final class Activations: @unchecked Sendable {
     let ffnGateGradient: FloatBuffer      // [rows, ffn]
     let ffnUpGradient: FloatBuffer
     let ffnActivationGradient: FloatBuffer
-    let attentionScratch: FloatBuffer     // [seq, seq]
+    let attentionScratch: FloatBuffer     // [batch, seq, seq], one square per sequence
 
     init(config c: ModelConfig, batch: Int, seqLen: Int) {
         self.batch = batch
@@ -94,7 +94,7 @@ final class Activations: @unchecked Sendable {
         ffnGateGradient = FloatBuffer(count: rows * c.ffn)
         ffnUpGradient = FloatBuffer(count: rows * c.ffn)
         ffnActivationGradient = FloatBuffer(count: rows * c.ffn)
-        attentionScratch = FloatBuffer(count: seqLen * seqLen)
+        attentionScratch = FloatBuffer(count: batch * seqLen * seqLen)
     }
 
     /// The residual stream entering block `l` (or leaving the last one).

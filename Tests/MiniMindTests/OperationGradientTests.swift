@@ -83,7 +83,7 @@ import Testing
         attention.forward(output: &out, probabilities: &probabilities, query: q, key: k, value: v,
                           batch: batch, seqLen: seqLen)
         var dq = [Float](repeating: 0, count: qCount), dk = [Float](repeating: 0, count: kvCount)
-        var dv = [Float](repeating: 0, count: kvCount), scratch = [Float](repeating: 0, count: seqLen * seqLen)
+        var dv = [Float](repeating: 0, count: kvCount), scratch = [Float](repeating: 0, count: batch * seqLen * seqLen)
         attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, outputGradient: r,
                            query: q, key: k, value: v, probabilities: probabilities, scratch: &scratch,
                            batch: batch, seqLen: seqLen)

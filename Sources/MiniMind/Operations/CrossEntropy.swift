@@ -1,23 +1,24 @@
 import Foundation
+import LinearAlgebra
 
 /// Softmax cross-entropy over a vocabulary, with an ignore mask: rows whose
 /// target is negative (padding, prompt tokens in a dialogue) contribute
-/// neither loss nor gradient.
+/// neither loss nor gradient. Rows are independent, so each core takes a
+/// block of them and the partial sums are added at the end.
 public enum CrossEntropy {
     /// The summed loss over counted rows and how many rows counted.
     public static func forward(logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
                                rows: Int, vocab: Int) -> (sum: Double, count: Int) {
-        var sum = 0.0, count = 0
-        for r in 0..<rows where targets[r] >= 0 {
+        overRows(rows, vocab: vocab) { r in
+            let target = Int(targets[r])
+            guard target >= 0 else { return nil }
             let z = logits + r * vocab
             var maxLogit = -Float.infinity
             for i in 0..<vocab { maxLogit = max(maxLogit, z[i]) }
             var total: Double = 0
             for i in 0..<vocab { total += Double(exp(z[i] - maxLogit)) }
-            sum += log(total) - Double(z[Int(targets[r])] - maxLogit)
-            count += 1
+            return log(total) - Double(z[target] - maxLogit)
         }
-        return (sum, count)
     }
 
     /// Computes the loss like `forward` and overwrites the logits with
@@ -25,13 +26,12 @@ public enum CrossEntropy {
     /// (ignored rows get zeros). The caller passes `scale = 1 / count` for a mean.
     public static func lossAndGradientInPlace(logits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                                               rows: Int, vocab: Int, scale: Float) -> (sum: Double, count: Int) {
-        var sum = 0.0, count = 0
-        for r in 0..<rows {
+        overRows(rows, vocab: vocab) { r in
             let z = logits + r * vocab
             let target = Int(targets[r])
-            if target < 0 {
+            guard target >= 0 else {
                 z.update(repeating: 0, count: vocab)
-                continue
+                return nil
             }
             var maxLogit = -Float.infinity
             for i in 0..<vocab { maxLogit = max(maxLogit, z[i]) }
@@ -41,12 +41,32 @@ public enum CrossEntropy {
                 z[i] = e
                 total += e
             }
-            sum += -log(Double(z[target] / total))
-            count += 1
+            let loss = -log(Double(z[target] / total))
             let inverse = scale / total
             for i in 0..<vocab { z[i] *= inverse }
             z[target] -= scale
+            return loss
         }
-        return (sum, count)
+    }
+
+    /// Sums `rowLoss(r)` over the rows where it is not nil, in parallel blocks.
+    private static func overRows(_ rows: Int, vocab: Int, _ rowLoss: (Int) -> Double?) -> (sum: Double, count: Int) {
+        let blocks = max(1, min(Parallel.workerCount, rows))
+        var sums = [Double](repeating: 0, count: blocks), counts = [Int](repeating: 0, count: blocks)
+        sums.withUnsafeMutableBufferPointer { sums in
+            counts.withUnsafeMutableBufferPointer { counts in
+                Parallel.forEachChunk(of: blocks, cost: rows * vocab) { chunk in
+                    for block in chunk {
+                        for r in (rows * block / blocks)..<(rows * (block + 1) / blocks) {
+                            if let loss = rowLoss(r) {
+                                sums[block] += loss
+                                counts[block] += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (sums.reduce(0, +), counts.reduce(0, +))
     }
 }

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// RMSNorm: `y = x / sqrt(mean(x²) + eps) · w`, one row at a time.
 ///
 /// The per-head q/k norm of Qwen3 and minimind-3 is the same operation over
@@ -7,13 +9,15 @@ public enum RMSNorm {
     public static func forward(output: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                rows: Int, cols: Int, eps: Float) {
-        for r in 0..<rows {
-            let x = input + r * cols, y = output + r * cols
-            var sumSquares: Float = 0
-            for i in 0..<cols { sumSquares += x[i] * x[i] }
-            let s = 1 / (sumSquares / Float(cols) + eps).squareRoot()
-            rstd[r] = s
-            for i in 0..<cols { y[i] = x[i] * s * weight[i] }
+        Parallel.forEachChunk(of: rows, cost: rows * cols) { chunk in
+            for r in chunk {
+                let x = input + r * cols, y = output + r * cols
+                var sumSquares: Float = 0
+                for i in 0..<cols { sumSquares += x[i] * x[i] }
+                let s = 1 / (sumSquares / Float(cols) + eps).squareRoot()
+                rstd[r] = s
+                for i in 0..<cols { y[i] = x[i] * s * weight[i] }
+            }
         }
     }
 
@@ -25,15 +29,19 @@ public enum RMSNorm {
                                 weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                 rows: Int, cols: Int) {
         let n = Float(cols)
-        for r in 0..<rows {
-            let x = input + r * cols, dy = outputGradient + r * cols, dx = inputGradient + r * cols
-            let s = rstd[r]
-            var dot: Float = 0
-            for i in 0..<cols { dot += dy[i] * weight[i] * x[i] }
-            let correction = s * s * s * dot / n
-            for i in 0..<cols { dx[i] += s * dy[i] * weight[i] - x[i] * correction }
-            if let dw = weightGradient {
-                for i in 0..<cols { dw[i] += dy[i] * x[i] * s }
+        // The weight gradient is a sum over rows: split the rows only when it is not wanted.
+        let cost = weightGradient == nil ? rows * cols : 0
+        Parallel.forEachChunk(of: rows, cost: cost) { chunk in
+            for r in chunk {
+                let x = input + r * cols, dy = outputGradient + r * cols, dx = inputGradient + r * cols
+                let s = rstd[r]
+                var dot: Float = 0
+                for i in 0..<cols { dot += dy[i] * weight[i] * x[i] }
+                let correction = s * s * s * dot / n
+                for i in 0..<cols { dx[i] += s * dy[i] * weight[i] - x[i] * correction }
+                if let dw = weightGradient {
+                    for i in 0..<cols { dw[i] += dy[i] * x[i] * s }
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Rotary position embedding in the "rotate half" form of Llama and MiniMind:
 /// within each head, element `i` pairs with `i + headDim/2`, and the pair is
@@ -44,17 +45,19 @@ public struct RotaryEmbedding: Sendable {
         let half = headDim / 2
         cosTable.withUnsafeBufferPointer { cosines in
             sinTable.withUnsafeBufferPointer { sines in
-                for r in 0..<rows {
-                    let position = startPosition + r % seqLen
-                    let c = cosines.baseAddress! + position * half
-                    let s = sines.baseAddress! + position * half
-                    for h in 0..<heads {
-                        let v = x + (r * heads + h) * headDim
-                        for i in 0..<half {
-                            let a = v[i], b = v[i + half]
-                            let sn = direction * s[i]
-                            v[i] = a * c[i] - b * sn
-                            v[i + half] = b * c[i] + a * sn
+                Parallel.forEachChunk(of: rows, cost: rows * heads * headDim) { chunk in
+                    for r in chunk {
+                        let position = startPosition + r % seqLen
+                        let c = cosines.baseAddress! + position * half
+                        let s = sines.baseAddress! + position * half
+                        for h in 0..<heads {
+                            let v = x + (r * heads + h) * headDim
+                            for i in 0..<half {
+                                let a = v[i], b = v[i + half]
+                                let sn = direction * s[i]
+                                v[i] = a * c[i] - b * sn
+                                v[i + half] = b * c[i] + a * sn
+                            }
                         }
                     }
                 }

@@ -1,12 +1,15 @@
 import Foundation
+import LinearAlgebra
 
 /// The SwiGLU gate: `a = silu(g) ⊙ u` with `silu(g) = g·σ(g)`.
 public enum SwiGLU {
     public static func forward(output: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>,
                                up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            output[i] = g / (1 + exp(-g)) * up[i]
+        Parallel.forEachChunk(of: count, cost: count) { chunk in
+            for i in chunk {
+                let g = gate[i]
+                output[i] = g / (1 + exp(-g)) * up[i]
+            }
         }
     }
 
@@ -14,13 +17,14 @@ public enum SwiGLU {
     public static func backward(gateGradient: UnsafeMutablePointer<Float>, upGradient: UnsafeMutablePointer<Float>,
                                 outputGradient: UnsafePointer<Float>, gate: UnsafePointer<Float>,
                                 up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            let sigmoid = 1 / (1 + exp(-g))
-            let silu = g * sigmoid
-            let da = outputGradient[i]
-            gateGradient[i] = da * up[i] * sigmoid * (1 + g * (1 - sigmoid))
-            upGradient[i] = da * silu
+        Parallel.forEachChunk(of: count, cost: count) { chunk in
+            for i in chunk {
+                let g = gate[i]
+                let sigmoid = 1 / (1 + exp(-g))
+                let da = outputGradient[i]
+                gateGradient[i] = da * up[i] * sigmoid * (1 + g * (1 - sigmoid))
+                upGradient[i] = da * g * sigmoid
+            }
         }
     }
 }
