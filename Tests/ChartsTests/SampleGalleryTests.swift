@@ -50,6 +50,12 @@ import Charts
         return [("heatmap-64", large.svg(), large.text()), ("empty", empty.svg(), empty.text())]
     }
 
+    @Test func samplesRenderIdenticallyTwice() {
+        let first = Self.samples(), second = Self.samples()
+        #expect(first.map(\.svg) == second.map(\.svg))
+        #expect(first.map(\.text) == second.map(\.text))
+    }
+
     @Test func everySampleIsWellFormedAndNonTrivial() throws {
         for sample in Self.samples() {
             let parsed = ParsedXML(sample.svg)
