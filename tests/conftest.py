@@ -43,3 +43,13 @@ def kernelspec(loralab_bin, tmp_path_factory) -> pathlib.Path:
             [str(data)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
         spec = data / "kernels" / "loralab" / "kernel.json"
     return spec
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_history(tmp_path_factory):
+    """Kernels and REPLs started by the tests keep their history in a
+    temporary file, never in the user's own (tests that need a particular
+    file still pass LORALAB_HISTORY_FILE themselves)."""
+    if "LORALAB_HISTORY_FILE" not in os.environ:
+        os.environ["LORALAB_HISTORY_FILE"] = str(tmp_path_factory.mktemp("history") / "history.jsonl")
+    yield

@@ -23,9 +23,6 @@ struct CellExecution {
         if !silent {
             iopub.publish("execute_input", ["code": code, "execution_count": executionCount], parent: request)
         }
-        // An interrupt that arrived while nothing ran must not stop this cell.
-        engine.cancellation.clear()
-
         var payload: [[String: Any]] = []
         let outcome = engine.execute(code, storeHistory: storeHistory) { event in
             if case .page(let bundle) = event {
