@@ -165,13 +165,18 @@ def test_garbage_frames_are_dropped(kernel):
 
 
 def test_invalid_json_is_dropped(kernel):
-    for broken in (b"{not json", b"[1, 2]", b"\xff\xfe\xfd", b'"a string"'):
+    deeply_nested = b'{"a": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    for broken in (b"{not json", b"[1, 2]", b"\xff\xfe\xfd", b'"a string"', b"", b"{" * 100_000):
         header = json.dumps({"msg_id": "x", "session": "s", "username": "u", "date": "",
                              "msg_type": "kernel_info_request", "version": "5.3"}).encode()
         for position in range(4):
             body = [header, b"{}", b"{}", b"{}"]
             body[position] = broken
             kernel.send([DELIMITER, sign(body)] + body)
+    # Nesting deep enough to exhaust a recursive parser's stack.
+    header = json.loads(header)
+    body = [json.dumps(header).encode(), b"{}", b"{}", deeply_nested]
+    kernel.send([DELIMITER, sign(body)] + body)
     assert_unanswered_and_alive(kernel)
 
 
