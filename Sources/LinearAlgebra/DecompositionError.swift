@@ -52,9 +52,7 @@ func lapackInt(_ value: Int, operation: String, rows: Int, cols: Int) throws -> 
     return converted
 }
 
-extension Matrix {
-    /// True when every element is finite (no NaN, no ±∞).
-    var allFinite: Bool {
-        values.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0.isFinite } }
-    }
+/// True when every element of `matrix` is finite (no NaN, no ±∞).
+func hasOnlyFiniteValues(_ matrix: Matrix) -> Bool {
+    matrix.values.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0.isFinite } }
 }

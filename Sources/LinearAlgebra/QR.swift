@@ -20,7 +20,7 @@ public struct QRDecomposition: Equatable, Sendable {
             r = Matrix(rows: 0, cols: cols)
             return
         }
-        guard a.allFinite else {
+        guard hasOnlyFiniteValues(a) else {
             throw DecompositionError.nonFiniteInput(operation: "QR", rows: rows, cols: cols)
         }
         let operation = "QR"

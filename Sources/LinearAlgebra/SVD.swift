@@ -119,7 +119,7 @@ private enum LAPACKSingularValueJob {
     }
 
     static func decompose(_ a: Matrix, job: LAPACKSingularValueJob) throws -> Output {
-        guard a.allFinite else {
+        guard hasOnlyFiniteValues(a) else {
             throw DecompositionError.nonFiniteInput(operation: "SVD", rows: a.rows, cols: a.cols)
         }
         do {
