@@ -9,9 +9,11 @@
 public enum VectorMath {
     public typealias Vector = SIMD8<Float>
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let x = pointwiseMin(pointwiseMax(x, Vector(repeating: -87)), Vector(repeating: 88))
+        var x = x
+        x.replace(with: -87, where: x .< -87)
+        x.replace(with: 88, where: x .> 88)
         // Adding 1.5·2²³ rounds x·log2(e) to an integer held in the low mantissa bits.
         let magic = Vector(repeating: 12_582_912)
         let shifted = x * 1.442_695_040_888_963_4 + magic
@@ -31,16 +33,17 @@ public enum VectorMath {
 
     /// `exp` of one float through the vector path (for loop tails, so that
     /// every element of a row gets the same rounding).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
 
     /// The largest of `count` floats (−∞ when `count` is 0).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func maximum(_ p: UnsafePointer<Float>, count: Int) -> Float {
         var best = Vector(repeating: -.infinity)
         var i = 0
         while i + 8 <= count {
-            best = pointwiseMax(best, UnsafeRawPointer(p + i).loadUnaligned(as: Vector.self))
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: Vector.self)
+            best.replace(with: v, where: v .> best)
             i += 8
         }
         var result = best.max()
@@ -49,7 +52,7 @@ public enum VectorMath {
     }
 
     /// Replaces `p[i]` with `exp(p[i] − shift)` and returns their sum.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func exponentiateInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, subtracting shift: Float) -> Float {
         var sum = Vector(repeating: 0)
         let s = Vector(repeating: shift)
@@ -66,7 +69,7 @@ public enum VectorMath {
     }
 
     /// `Σ exp(p[i] − shift)`, leaving `p` alone.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func sumOfExponentials(_ p: UnsafePointer<Float>, count: Int, subtracting shift: Float) -> Float {
         var sum = Vector(repeating: 0)
         let s = Vector(repeating: shift)
@@ -81,7 +84,7 @@ public enum VectorMath {
     }
 
     /// `p[i] *= factor`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func scaleInPlace(_ p: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
         let f = Vector(repeating: factor)
         var i = 0
