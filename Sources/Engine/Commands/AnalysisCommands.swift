@@ -87,7 +87,7 @@ enum AnalysisCommands {
             + "stable rank \(String(format: "%.2f", statistics.stableRank))"
         let chart = Figures.spectrumChart(title: "singular values of ΔW, \(MatrixNames.short(update.linear))",
                                           spectra: [(MatrixNames.short(update.linear), values)], rank: nil)
-        return MimeBundle(plain: table.plainText, html: table.html + (chart.map { "\n" + $0 } ?? ""), svg: chart)
+        return table.bundle(with: chart)
     }
 
     private static func spectrum(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
@@ -113,7 +113,7 @@ enum AnalysisCommands {
         let chart = Figures.spectrumChart(title: "singular values of ΔW",
                                           spectra: updates.map { (MatrixNames.short($0.linear), $0.decomposition.singularValues) },
                                           rank: invocation.integer("r"))
-        return MimeBundle(plain: table.plainText, html: table.html + (chart.map { "\n" + $0 } ?? ""), svg: chart)
+        return table.bundle(with: chart)
     }
 
     private static func similarity(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
@@ -158,7 +158,7 @@ enum AnalysisCommands {
         for i in 1...grid.maxI { values.append((1...grid.maxJ).map { Double(grid.phi(i: i, j: $0)) }) }
         let chart = Figures.heatmap(title: "φ(i, j): \(first.name) vs \(second.name), \(MatrixNames.short(firstLinear))",
                                     values: values, rowTitle: "i (\(first.name))", columnTitle: "j (\(second.name))")
-        return MimeBundle(plain: table.plainText, html: table.html + (chart.map { "\n" + $0 } ?? ""), svg: chart)
+        return table.bundle(with: chart)
     }
 
     private static func amplification(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {

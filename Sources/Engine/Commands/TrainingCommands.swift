@@ -220,8 +220,10 @@ enum TrainingCommands {
         let last = losses.last.map { String(format: "%.4f", $0) } ?? "—"
         let text = "\(what): \(losses.count) steps in \(String(format: "%.1f", outcome.seconds)) s, loss \(first) → \(last)"
         let curve = lab.lossHistory.filter { $0.phase == phase }.map(\.loss)
-        return MimeBundle(plain: text, html: "<p>\(HTML.escape(text))</p>",
-                          svg: Figures.lossChart(title: "\(phase.rawValue) loss", curves: [(phase.rawValue, curve)]))
+        guard let chart = Figures.lossChart(title: "\(phase.rawValue) loss (whole session)", curves: [(phase.rawValue, curve)]) else {
+            return MimeBundle(plain: text)
+        }
+        return MimeBundle(plain: text, html: "<p>\(HTML.escape(text))</p>\n" + chart.svg, svg: chart.svg)
     }
 
     // MARK: eval

@@ -63,7 +63,7 @@ struct StrategyComparison {
         table.footer = "\(steps) steps each, lr \(Double(rate).formatted), batch \(batch)×\(seqLen), seed \(state.seed), budget=\(budget); "
             + "final loss = mean of the last 10% of steps"
         let chart = Figures.lossChart(title: "fine-tuning loss by targets", curves: curves)
-        return MimeBundle(plain: table.plainText, html: table.html + (chart.map { "\n" + $0 } ?? ""), svg: chart)
+        return table.bundle(with: chart)
     }
 
     /// The selectors with their ranks; for an equal budget each rank is the one
