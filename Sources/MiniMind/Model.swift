@@ -277,13 +277,16 @@ public final class Model: @unchecked Sendable {
             // Recompute norm(input) for the q, k, v gradients.
             RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
                             weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
+            // In the lowest block under a frozen embedding nothing needs d(norm(input)).
+            let needNormedGradient = needInputGradient || block.inputNorm.requiresGrad
+            let dNormedOrNil = needNormedGradient ? dNormed : nil
             block.q.backward(input: acts.normed.pointer, outputGradient: dQueryRaw,
-                             inputGradient: dNormed, accumulate: false, rows: rows)
+                             inputGradient: dNormedOrNil, accumulate: false, rows: rows)
             block.k.backward(input: acts.normed.pointer, outputGradient: dKeyRaw,
-                             inputGradient: dNormed, accumulate: true, rows: rows)
+                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
             block.v.backward(input: acts.normed.pointer, outputGradient: acts.valueGradient.pointer,
-                             inputGradient: dNormed, accumulate: true, rows: rows)
-            if needInputGradient || block.inputNorm.requiresGrad {
+                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
+            if needNormedGradient {
                 RMSNorm.backward(inputGradient: dResidual, weightGradient: block.inputNorm.gradient?.pointer,
                                  outputGradient: dNormed, input: a.input.pointer, weight: block.inputNorm.value.pointer,
                                  rstd: a.inputRstd.pointer, rows: rows, cols: c.dim)

@@ -59,16 +59,9 @@ public struct CausalAttention: Sendable {
     static func causalSoftmaxInPlace(_ p: UnsafeMutablePointer<Float>, seqLen: Int) {
         for i in 0..<seqLen {
             let row = p + i * seqLen
-            var maxScore = -Float.infinity
-            for j in 0...i { maxScore = max(maxScore, row[j]) }
-            var total: Float = 0
-            for j in 0...i {
-                let e = exp(row[j] - maxScore)
-                row[j] = e
-                total += e
-            }
-            let inverse = 1 / total
-            for j in 0...i { row[j] *= inverse }
+            let maxScore = VectorMath.maximum(row, count: i + 1)
+            let total = VectorMath.exponentiateInPlace(row, count: i + 1, subtracting: maxScore)
+            VectorMath.scaleInPlace(row, count: i + 1, by: 1 / total)
             if i + 1 < seqLen { (row + i + 1).update(repeating: 0, count: seqLen - i - 1) }
         }
     }
