@@ -83,3 +83,11 @@ struct ErrorReportingTests {
         #expect(engine.run("set").resultText == "seed=5")
     }
 }
+
+@Suite("Suggestions")
+struct SuggestionTests {
+    @Test func partOfALongerNameIsSuggested() {
+        #expect(Engine.forTesting().run("data pretrain builtin:stories").error?.message
+                == "line 1, col 23: no built-in corpus 'stories' (did you mean 'tinystories'?) (see `data list`)")
+    }
+}

@@ -59,6 +59,8 @@ struct HistoryTests {
 
     @Test func defaultFileComesFromTheEnvironment() {
         #expect(History.defaultFileURL(environment: ["LORALAB_HISTORY_FILE": "/tmp/h.jsonl"]).path == "/tmp/h.jsonl")
+        // A REPL (libedit) history file is never shared with the engine's JSON lines.
+        #expect(History.defaultFileURL(environment: ["LORALAB_HISTORY_FILE": "/tmp/repl_history"]).path == "/tmp/repl_history.jsonl")
         #expect(History.defaultFileURL(environment: ["HOME": "/home/u"]).path == "/home/u/.local/share/loralab/history.jsonl")
     }
 

@@ -25,10 +25,14 @@ public final class History: Sendable {
     public let fileURL: URL?
     private let entries: Mutex<[HistoryEntry]>
 
-    /// `LORALAB_HISTORY_FILE`, or `~/.local/share/loralab/history.jsonl`.
+    /// `LORALAB_HISTORY_FILE` when it names a `.jsonl` file; otherwise that
+    /// path with `.jsonl` added — the REPL keeps its line-editor history in
+    /// `LORALAB_HISTORY_FILE` itself, in libedit's format, and the two files
+    /// must not be the same. Without the variable:
+    /// `~/.local/share/loralab/history.jsonl`.
     public static func defaultFileURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let path = environment["LORALAB_HISTORY_FILE"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
+            return URL(fileURLWithPath: path.hasSuffix(".jsonl") ? path : path + ".jsonl")
         }
         let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser

@@ -13,7 +13,11 @@ enum NearestWord {
         guard let best else { return nil }
         // Short words allow one edit, longer ones two, long ones a third of the word.
         let allowed = typed.count <= 3 ? 1 : min(3, max(2, typed.count / 3))
-        return best.distance <= allowed ? best.candidate : nil
+        if best.distance <= allowed { return best.candidate }
+        // A part of a longer name (`stories` for `tinystories`) is also a near miss.
+        let lowered = word.lowercased()
+        guard lowered.count >= 4 else { return nil }
+        return candidates.first { $0.lowercased().hasSuffix(lowered) || $0.lowercased().hasPrefix(lowered) }
     }
 
     /// " (did you mean 'rank'?)" or "".
