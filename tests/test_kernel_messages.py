@@ -68,7 +68,7 @@ def test_stop_on_error_aborts_the_cells_queued_behind_a_failure(kernel):
     _, kc = kernel
     assert kc.execute_interactive(TINY_FINETUNE, timeout=60)["content"]["status"] == "ok"
     # The first cell keeps the kernel busy while the others queue up behind it.
-    slow = kc.execute("train steps=40 batch=2")
+    slow = kc.execute("train steps=400 batch=2")
     failing = kc.execute("no_such_command")
     queued = [kc.execute('print "never"') for _ in range(2)]
     assert reply_for(kc, slow, timeout=120)["content"]["status"] == "ok"
