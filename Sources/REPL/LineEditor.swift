@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A line editor on a terminal, over libedit (BSD licence): emacs-style
-/// editing, history recalled with the arrow keys and kept in a file, Tab
+/// editing, history recalled with the arrow keys, Tab
 /// completion answered by a callback, and Ctrl-C read as a key.
 ///
 /// Ctrl-C: while it edits, libedit's terminal mode has `isig` turned off, so
@@ -27,8 +27,6 @@ final class LineEditor {
 
     private let editLine: OpaquePointer
     private let history: OpaquePointer
-    private let historyPath: String?
-    private var historyWarningShown = false
     private let completer: Completer
     private let output: OutputSink
 
@@ -38,7 +36,8 @@ final class LineEditor {
     /// Set by the Ctrl-C key function, read when `el_gets` returns.
     private var interruptedLineWasEmpty: Bool?
 
-    init?(programName: String, historyPath: String?, output: OutputSink, completer: @escaping Completer) {
+    /// - Parameter recalledLines: earlier inputs, oldest first, for the arrow keys.
+    init?(programName: String, recalledLines: [String], output: OutputSink, completer: @escaping Completer) {
         LineEditor.chooseCharacterLocale()
         guard let input = fdopen(0, "r"), let out = fdopen(1, "w"), let err = fdopen(2, "w"),
               let editLine = el_init(programName, input, out, err),
@@ -46,15 +45,12 @@ final class LineEditor {
         else { return nil }
         self.editLine = editLine
         self.history = history
-        self.historyPath = historyPath
         self.completer = completer
         self.output = output
 
         loralab_history_set_size(history, 2000)
         loralab_history_set_unique(history, 1)
-        if let historyPath {
-            _ = loralab_history_load(history, historyPath)  // a first session has no file yet
-        }
+        for line in recalledLines { remember(line) }
 
         loralab_el_set_client_data(editLine, Unmanaged.passUnretained(self).toOpaque())
         loralab_el_set_editor(editLine, "emacs")
@@ -106,19 +102,11 @@ final class LineEditor {
         return .line(text)
     }
 
-    /// Adds a line to the history and writes the history file, so that a
-    /// session killed later still keeps it.
+    /// Adds a line to what the arrow keys recall. Keeping inputs across
+    /// sessions is the engine's history, which records every cell it runs.
     func remember(_ line: String) {
         guard !line.allSatisfy(\.isWhitespace) else { return }
         loralab_history_enter(history, line)
-        guard let historyPath else { return }
-        if HistoryFile.prepareDirectory(for: historyPath), loralab_history_save(history, historyPath) >= 0 {
-            return
-        }
-        if !historyWarningShown {
-            historyWarningShown = true
-            output.write("warning: cannot write the history file \(historyPath)\n", to: .stderr)
-        }
     }
 
     // MARK: - Key functions (called by libedit inside el_gets)
