@@ -10,7 +10,9 @@ public enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `X` or `Xᵀ`.
     /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`. `lda`, `ldb`,
     /// `ldc` are row strides of the matrices as stored.
-    @inlinable
+    ///
+    /// Large products are split into blocks of C's rows (or, when C is
+    /// short and wide, of its columns), one block per core; see `Parallel`.
     public static func gemm(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
@@ -21,6 +23,32 @@ public enum BLAS {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        let cost = m * n * max(k, 1)
+        let splitRows = m >= n || m >= 64
+        let operands = UncheckedSendable((a, b, c))
+        Parallel.forEachChunk(of: splitRows ? m : n, cost: cost, minimumCost: 1 << 18) { range in
+            let (a, b, c) = operands.value
+            if splitRows {
+                // Rows i of op(A) are rows of A, or columns when A is transposed.
+                let aBlock = transposeA ? a + range.lowerBound : a + range.lowerBound * lda
+                single(transposeA: transposeA, transposeB: transposeB, m: range.count, n: n, k: k, alpha: alpha,
+                       a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + range.lowerBound * ldc, ldc: ldc)
+            } else {
+                // Columns j of op(B) are columns of B, or rows when B is transposed.
+                let bBlock = transposeB ? b + range.lowerBound * ldb : b + range.lowerBound
+                single(transposeA: transposeA, transposeB: transposeB, m: m, n: range.count, k: k, alpha: alpha,
+                       a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + range.lowerBound, ldc: ldc)
+            }
+        }
+    }
+
+    /// One `cblas_sgemm` call on the calling thread.
+    @inlinable
+    public static func single(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,

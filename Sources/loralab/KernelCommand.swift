@@ -1,7 +1,23 @@
 import ArgumentParser
+import Foundation
+import JupyterKernel
 
-/// PLACEHOLDER — replaced by the issue that delivers `loralab kernel`.
+/// `loralab kernel -f CONNECTION_FILE`: what a Jupyter frontend launches
+/// (through the kernelspec written by `loralab install`).
 struct KernelCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kernel", abstract: "(not yet built)")
-    func run() throws { throw ValidationError("'loralab kernel' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "kernel",
+        abstract: "Serve the LoRA Lab language as a Jupyter kernel (started by Jupyter, not by hand).",
+        discussion: """
+            Interrupts arrive as interrupt_request messages on the control channel \
+            (kernel.json sets interrupt_mode "message"); SIGINT interrupts the running command too.
+            """)
+
+    @Option(name: .customShort("f"), help: "The connection file written by the Jupyter frontend.")
+    var connectionFile: String
+
+    func run() throws {
+        let connection = try ConnectionInfo(contentsOf: URL(fileURLWithPath: connectionFile))
+        try Kernel.run(connection: connection)
+    }
 }

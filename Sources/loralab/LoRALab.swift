@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 
 /// `loralab`: one executable, one subcommand per front end or tool.
 @main
@@ -9,4 +10,10 @@ struct LoRALab: ParsableCommand {
         subcommands: [ReplCommand.self, RunCommand.self, KernelCommand.self, InstallCommand.self, BenchCommand.self],
         defaultSubcommand: ReplCommand.self
     )
+
+    static func main() {
+        // Before anything touches BLAS: make OpenBLAS use the processor's real kernels.
+        BLASKernelSelection.reexecuteIfMisdetected()
+        main(nil)
+    }
 }

@@ -1,0 +1,56 @@
+/// Who speaks in a chat turn.
+public enum ChatRole: String, Sendable, Equatable, CaseIterable {
+    case system, user, assistant
+}
+
+/// One turn of a conversation.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: ChatRole
+    public var content: String
+
+    public init(role: ChatRole, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// MiniMind's chat template, `<|im_start|>{role}\n{content}<|im_end|>\n` per
+/// turn, and the loss mask that teaches only the assistant's part.
+public enum ChatTemplate {
+    /// The text of a conversation in the template.
+    public static func render(_ messages: [ChatMessage]) -> String {
+        messages.map { "<|im_start|>\($0.role.rawValue)\n\($0.content)<|im_end|>\n" }.joined()
+    }
+
+    /// The prompt that asks the model for the assistant's next turn: the
+    /// conversation so far followed by `<|im_start|>assistant\n`.
+    public static func prompt(_ messages: [ChatMessage]) -> String {
+        render(messages) + "<|im_start|>assistant\n"
+    }
+
+    /// The prompt for a single user question.
+    public static func prompt(user question: String) -> String {
+        prompt([ChatMessage(role: .user, content: question)])
+    }
+
+    /// The conversation as tokens. The mask is true exactly on the assistant's
+    /// content and its `<|im_end|>` — what the model should learn to say and
+    /// when to stop — and false on the role headers, the other speakers and
+    /// the newline after each turn.
+    public static func tokenize(_ messages: [ChatMessage]) -> TokenizedDocument {
+        var tokens: [Int32] = []
+        var mask: [Bool] = []
+        for message in messages {
+            let header = [ByteTokenizer.imStart] + ByteTokenizer.encode(message.role.rawValue + "\n")
+            let body = ByteTokenizer.encode(message.content) + [ByteTokenizer.imEnd]
+            let isTarget = message.role == .assistant
+            tokens += header
+            mask += Array(repeating: false, count: header.count)
+            tokens += body
+            mask += Array(repeating: isTarget, count: body.count)
+            tokens.append(Int32(UInt8(ascii: "\n")))
+            mask.append(false)
+        }
+        return TokenizedDocument(tokens: tokens, lossMask: mask)
+    }
+}

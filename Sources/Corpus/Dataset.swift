@@ -1,0 +1,86 @@
+/// One document (a pre-training text or a whole conversation) as token ids,
+/// with a mask saying which tokens the loss should learn to predict.
+public struct TokenizedDocument: Sendable, Equatable {
+    public var tokens: [Int32]
+    /// `lossMask[i]` is true when token `i` is a *target* that counts in the
+    /// loss, i.e. when the model is trained to predict it from the tokens
+    /// before it. All true for pre-training text; for conversations, true
+    /// exactly on the assistant's content and its closing `<|im_end|>`.
+    public var lossMask: [Bool]
+
+    /// A document whose tokens are all targets (pre-training text).
+    public init(tokens: [Int32]) {
+        self.tokens = tokens
+        self.lossMask = Array(repeating: true, count: tokens.count)
+    }
+
+    /// A document with an explicit mask; `lossMask` must be as long as `tokens`.
+    public init(tokens: [Int32], lossMask: [Bool]) {
+        precondition(tokens.count == lossMask.count, "one mask entry per token")
+        self.tokens = tokens
+        self.lossMask = lossMask
+    }
+
+    /// How many tokens count in the loss.
+    public var targetCount: Int { lossMask.reduce(0) { $0 + ($1 ? 1 : 0) } }
+}
+
+/// What a dataset trains: a language model's continuation of plain text, or a
+/// chat model's answers.
+public enum DatasetKind: String, Sendable, Equatable, CustomStringConvertible {
+    /// Plain text; every token is a target; documents are joined with `<|endoftext|>`.
+    case pretrain
+    /// Conversations in the chat template; only assistant tokens are targets.
+    case finetune
+
+    public var description: String { rawValue }
+}
+
+/// The two parts of every dataset: what the optimizer sees, and what it must
+/// never see so that `eval` measures learning rather than memory of the exact text.
+public enum DatasetSplit: String, Sendable, Equatable, CustomStringConvertible {
+    case train
+    case heldOut = "held-out"
+
+    public var description: String { rawValue }
+}
+
+/// A named collection of tokenized documents with a held-out split.
+public struct Dataset: Sendable, Equatable {
+    /// `builtin:<name>` for built-in corpora, the file path for loaded files.
+    public var name: String
+    public var kind: DatasetKind
+    /// One line for `data list` and `show data`.
+    public var description: String
+    public var train: [TokenizedDocument]
+    public var heldOut: [TokenizedDocument]
+
+    public init(name: String, kind: DatasetKind, description: String,
+                train: [TokenizedDocument], heldOut: [TokenizedDocument]) {
+        self.name = name
+        self.kind = kind
+        self.description = description
+        self.train = train
+        self.heldOut = heldOut
+    }
+
+    /// The documents of one split.
+    public func documents(in split: DatasetSplit) -> [TokenizedDocument] {
+        switch split {
+        case .train: train
+        case .heldOut: heldOut
+        }
+    }
+
+    /// The length of the longest document in either split. Fine-tuning rows
+    /// are cut at the batch's `seqLen + 1` tokens, so a shorter context loses
+    /// the end of the longer conversations.
+    public var longestDocumentLength: Int {
+        (train + heldOut).reduce(0) { max($0, $1.tokens.count) }
+    }
+
+    /// The number of tokens in one split (without the separators batching adds).
+    public func tokenCount(in split: DatasetSplit) -> Int {
+        documents(in: split).reduce(0) { $0 + $1.tokens.count }
+    }
+}

@@ -1,0 +1,45 @@
+import CZeroMQ
+import Engine
+import Foundation
+
+/// A Jupyter kernel for the LoRA Lab language: binds the five sockets named
+/// by a connection file and serves one engine session until shut down.
+///
+/// Threads: the caller's thread serves shell (and runs cells); control and
+/// heartbeat each have a thread; iopub is shared behind a lock.
+public enum Kernel {
+    public static func run(connection: ConnectionInfo, engine: Engine = Engine()) throws -> Never {
+        guard let context = zmq_ctx_new() else {
+            throw KernelError.zeroMQ("cannot create a context: \(ZeroMQSocket.lastError())")
+        }
+        let codec = WireCodec(key: connection.key)
+        if !codec.signer.isSigning {
+            KernelLog.write("warning: the connection file has no key; messages are not authenticated")
+        }
+
+        let shell = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "shell")
+        let control = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "control")
+        let stdin = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "stdin")
+        let iopub = try ZeroMQSocket(context: context, type: ZMQ_PUB, name: "iopub")
+        let heartbeat = try ZeroMQSocket(context: context, type: ZMQ_REP, name: "heartbeat")
+        try shell.bind(connection.endpoint(port: connection.shellPort))
+        try control.bind(connection.endpoint(port: connection.controlPort))
+        try stdin.bind(connection.endpoint(port: connection.stdinPort))
+        try iopub.bind(connection.endpoint(port: connection.iopubPort))
+        try heartbeat.bind(connection.endpoint(port: connection.heartbeatPort))
+
+        let iopubChannel = IOPubChannel(socket: iopub, codec: codec)
+        let lifecycle = KernelLifecycle(engine: engine, iopub: iopubChannel)
+        lifecycle.installInterruptSignalHandler()
+
+        Heartbeat(socket: heartbeat).start()
+        ControlChannel(channel: RequestChannel(socket: control, codec: codec), iopub: iopubChannel,
+                       languageInfo: engine.languageInfo, lifecycle: lifecycle).start()
+        // The stdin socket stays bound (frontends connect to it) but unused:
+        // no LoRA Lab command asks the user for input.
+        withExtendedLifetime(stdin) {
+            ShellChannel(channel: RequestChannel(socket: shell, codec: codec), iopub: iopubChannel,
+                         engine: engine, lifecycle: lifecycle).serveForever()
+        }
+    }
+}

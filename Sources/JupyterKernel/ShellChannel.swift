@@ -1,0 +1,129 @@
+import Engine
+import Foundation
+
+/// The shell channel: runs on the kernel's main thread and answers requests
+/// one at a time, in order, with busy/idle around each. Cells run here, so a
+/// long `train` holds this thread; control requests have their own thread.
+final class ShellChannel {
+    private let channel: RequestChannel
+    private let iopub: IOPubChannel
+    private let engine: Engine
+    private let lifecycle: KernelLifecycle
+
+    init(channel: RequestChannel, iopub: IOPubChannel, engine: Engine, lifecycle: KernelLifecycle) {
+        self.channel = channel
+        self.iopub = iopub
+        self.engine = engine
+        self.lifecycle = lifecycle
+    }
+
+    func serveForever() -> Never {
+        while true {
+            if let request = channel.nextRequest() {
+                handle(request)
+            }
+        }
+    }
+
+    private func handle(_ request: IncomingMessage) {
+        guard Self.answered.contains(request.msgType) else {
+            KernelLog.write("ignored a '\(request.msgType)' message on shell: not a shell request")
+            return
+        }
+        iopub.publishStatus("busy", parent: request)
+        defer { iopub.publishStatus("idle", parent: request) }
+
+        switch request.msgType {
+        case "kernel_info_request":
+            channel.reply(to: request, KernelInfo.replyContent(for: engine.languageInfo))
+        case "execute_request":
+            let outcome = CellExecution(engine: engine, iopub: iopub).run(request)
+            channel.reply(to: request, outcome.reply)
+            if outcome.failed, request.content["stop_on_error"] as? Bool ?? true {
+                abortQueuedExecutions()
+            }
+        case "complete_request":
+            channel.reply(to: request, completion(for: request.content))
+        case "inspect_request":
+            channel.reply(to: request, inspection(for: request.content))
+        case "is_complete_request":
+            channel.reply(to: request, completeness(of: request.content["code"] as? String ?? ""))
+        case "history_request":
+            channel.reply(to: request, HistoryQuery(request.content).reply(from: engine))
+        case "comm_info_request":
+            channel.reply(to: request, ["status": "ok", "comms": [String: Any]()])
+        case "comm_open":
+            // No comm targets exist: tell the frontend the comm is closed.
+            let commID = request.content["comm_id"] as? String ?? ""
+            iopub.publish("comm_close", ["comm_id": commID, "data": [String: Any]()], parent: request)
+        case "shutdown_request":
+            lifecycle.shutDown(request, replyingOn: channel)
+        default:
+            break  // comm_msg and comm_close for comms that do not exist: nothing to do
+        }
+    }
+
+    /// Requests this channel answers; anything else is logged and dropped unanswered.
+    private static let answered: Set<String> = [
+        "kernel_info_request", "execute_request", "complete_request", "inspect_request",
+        "is_complete_request", "history_request", "comm_info_request", "comm_open", "comm_msg",
+        "comm_close", "shutdown_request",
+    ]
+
+    /// After a failed cell sent with stop_on_error, the cells already queued
+    /// behind it are answered as aborted instead of run (a notebook's
+    /// "run all" stops at the first error). Other requests are served as usual.
+    private func abortQueuedExecutions() {
+        while let queued = channel.nextRequest(wait: false) {
+            guard queued.msgType == "execute_request" else {
+                handle(queued)
+                continue
+            }
+            iopub.publishStatus("busy", parent: queued)
+            channel.reply(to: queued, CellExecution.abortedReply(executionCount: engine.executionCount))
+            iopub.publishStatus("idle", parent: queued)
+        }
+    }
+
+    private func completion(for content: [String: Any]) -> [String: Any] {
+        let code = content["code"] as? String ?? ""
+        let cursor = Self.cursor(content, in: code)
+        let result = engine.complete(code, cursor: cursor)
+        return [
+            "status": "ok",
+            "matches": result.matches,
+            "cursor_start": result.cursorStart,
+            "cursor_end": result.cursorEnd,
+            "metadata": [String: Any](),
+        ]
+    }
+
+    private func inspection(for content: [String: Any]) -> [String: Any] {
+        let code = content["code"] as? String ?? ""
+        let cursor = Self.cursor(content, in: code)
+        let detail = content["detail_level"] as? Int ?? 0
+        let bundle = engine.inspect(code, cursor: cursor, detailLevel: detail)
+        return [
+            "status": "ok",
+            "found": bundle != nil,
+            "data": bundle?.data ?? [:],
+            "metadata": [String: Any](),
+        ]
+    }
+
+    private func completeness(of code: String) -> [String: Any] {
+        switch engine.isComplete(code) {
+        case .complete: ["status": "complete"]
+        case .incomplete(let indent): ["status": "incomplete", "indent": indent]
+        case .invalid: ["status": "invalid"]
+        }
+    }
+
+    /// The cursor as the protocol counts it (Unicode code points), clamped to
+    /// the code; a missing cursor means the end.
+    private static func cursor(_ content: [String: Any], in code: String) -> Int {
+        let length = code.unicodeScalars.count
+        guard let cursor = content["cursor_pos"] as? Int else { return length }
+        return min(max(cursor, 0), length)
+    }
+}

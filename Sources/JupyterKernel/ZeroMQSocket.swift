@@ -1,0 +1,102 @@
+import CZeroMQ
+import Foundation
+
+/// One libzmq socket, through the raw C API. libzmq sockets are not
+/// thread-safe: each instance is used by one thread only, except the iopub
+/// socket, which `IOPubChannel` serializes behind a lock.
+final class ZeroMQSocket {
+    /// What one multipart receive produced.
+    enum Reception {
+        case frames([Data])
+        /// The parts added up to more than the limit; they were read and thrown away.
+        case tooLarge(bytes: Int)
+        /// Nothing arrived (non-blocking receive on an empty queue, or the context is ending).
+        case nothing
+    }
+
+    let handle: UnsafeMutableRawPointer
+    let name: String
+
+    init(context: UnsafeMutableRawPointer, type: Int32, name: String) throws {
+        guard let handle = zmq_socket(context, type) else {
+            throw KernelError.zeroMQ("cannot create the \(name) socket: \(Self.lastError())")
+        }
+        self.handle = handle
+        self.name = name
+    }
+
+    deinit { zmq_close(handle) }
+
+    func bind(_ endpoint: String) throws {
+        guard zmq_bind(handle, endpoint) == 0 else {
+            throw KernelError.zeroMQ("cannot bind the \(name) socket to \(endpoint): \(Self.lastError())")
+        }
+    }
+
+    func setOption(_ option: Int32, _ value: Int32) {
+        var value = value
+        zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size)
+    }
+
+    /// Sends all frames as one multipart message. ROUTER and PUB sockets never
+    /// block here: they drop what they cannot deliver.
+    @discardableResult
+    func send(_ frames: [Data]) -> Bool {
+        for (index, frame) in frames.enumerated() {
+            let flags = index == frames.count - 1 ? Int32(0) : ZMQ_SNDMORE
+            let sent = frame.withUnsafeBytes { buffer in
+                Self.retryingInterrupted { zmq_send(handle, buffer.baseAddress, buffer.count, flags) }
+            }
+            if sent < 0 { return false }
+        }
+        return true
+    }
+
+    /// Receives one multipart message. Parts beyond `limit` bytes in total are
+    /// drained but not kept, so an oversized message costs no more memory
+    /// than libzmq already spent on it.
+    func receive(limit: Int = .max, wait: Bool = true) -> Reception {
+        var frames: [Data] = []
+        var total = 0
+        var more = true
+        while more {
+            var message = zmq_msg_t()
+            zmq_msg_init(&message)
+            defer { zmq_msg_close(&message) }
+            let flags: Int32 = (wait || !frames.isEmpty || total > 0) ? 0 : ZMQ_DONTWAIT
+            let size = Self.retryingInterrupted { zmq_msg_recv(&message, handle, flags) }
+            if size < 0 {
+                // EAGAIN on an empty queue, or ETERM: either way nothing more will come.
+                return frames.isEmpty && total == 0 ? .nothing : .frames(frames)
+            }
+            total += Int(size)
+            if total <= limit, let data = zmq_msg_data(&message) {
+                frames.append(Data(bytes: data, count: Int(size)))
+            } else if total <= limit {
+                frames.append(Data())
+            }
+            more = zmq_msg_more(&message) != 0
+        }
+        return total > limit ? .tooLarge(bytes: total) : .frames(frames)
+    }
+
+    /// Whether a message is waiting, after at most `timeoutMilliseconds` (-1: forever).
+    func hasMessage(timeoutMilliseconds: Int) -> Bool {
+        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        let ready = Self.retryingInterrupted { zmq_poll(&item, 1, timeoutMilliseconds) }
+        return ready > 0 && (item.revents & Int16(ZMQ_POLLIN)) != 0
+    }
+
+    /// libzmq calls return EINTR when a signal (our SIGINT handler) lands
+    /// while they block; the call is simply made again.
+    private static func retryingInterrupted(_ call: () -> Int32) -> Int32 {
+        while true {
+            let result = call()
+            if result >= 0 || zmq_errno() != EINTR { return result }
+        }
+    }
+
+    static func lastError() -> String {
+        String(cString: zmq_strerror(zmq_errno()))
+    }
+}

@@ -1,0 +1,102 @@
+/// Every buffer one training step needs, allocated once per batch shape
+/// (llm.c's `ActivationTensors` and gradient scratch): forward values kept for
+/// backward, per layer, and activation gradients shared across layers.
+final class Activations: @unchecked Sendable {
+    // Sendable: owned by one model, used by the thread running it.
+    let batch: Int
+    let seqLen: Int
+    var rows: Int { batch * seqLen }
+
+    final class Layer {
+        let input: FloatBuffer            // residual stream entering the block [rows, dim]
+        let inputNormed: FloatBuffer      // RMSNorm(input) [rows, dim]
+        let inputRstd: FloatBuffer        // [rows]
+        let queryRaw: FloatBuffer         // q_proj output [rows, dim]
+        let keyRaw: FloatBuffer           // k_proj output [rows, kvDim]
+        let query: FloatBuffer?           // after q-norm (nil: rotary applied to queryRaw in place)
+        let key: FloatBuffer?
+        let queryRstd: FloatBuffer?       // [rows·heads]
+        let keyRstd: FloatBuffer?         // [rows·kvHeads]
+        let value: FloatBuffer            // [rows, kvDim]
+        let attentionProbabilities: FloatBuffer  // [batch, heads, seq, seq]
+        let attentionOutput: FloatBuffer  // [rows, dim], before o_proj
+        let middle: FloatBuffer           // residual after attention [rows, dim]
+        let middleNormed: FloatBuffer     // [rows, dim]
+        let middleRstd: FloatBuffer       // [rows]
+        let ffnGate: FloatBuffer          // [rows, ffn]
+        let ffnUp: FloatBuffer            // [rows, ffn]
+        let ffnActivation: FloatBuffer    // silu(gate) ⊙ up [rows, ffn]
+
+        init(config c: ModelConfig, batch: Int, seqLen: Int) {
+            let rows = batch * seqLen
+            input = FloatBuffer(count: rows * c.dim)
+            inputNormed = FloatBuffer(count: rows * c.dim)
+            inputRstd = FloatBuffer(count: rows)
+            queryRaw = FloatBuffer(count: rows * c.dim)
+            keyRaw = FloatBuffer(count: rows * c.kvDim)
+            query = c.qkNorm ? FloatBuffer(count: rows * c.dim) : nil
+            key = c.qkNorm ? FloatBuffer(count: rows * c.kvDim) : nil
+            queryRstd = c.qkNorm ? FloatBuffer(count: rows * c.heads) : nil
+            keyRstd = c.qkNorm ? FloatBuffer(count: rows * c.kvHeads) : nil
+            value = FloatBuffer(count: rows * c.kvDim)
+            attentionProbabilities = FloatBuffer(count: batch * c.heads * seqLen * seqLen)
+            attentionOutput = FloatBuffer(count: rows * c.dim)
+            middle = FloatBuffer(count: rows * c.dim)
+            middleNormed = FloatBuffer(count: rows * c.dim)
+            middleRstd = FloatBuffer(count: rows)
+            ffnGate = FloatBuffer(count: rows * c.ffn)
+            ffnUp = FloatBuffer(count: rows * c.ffn)
+            ffnActivation = FloatBuffer(count: rows * c.ffn)
+        }
+
+        /// Queries and keys as attention reads them (after norm and rotary).
+        var attentionQuery: FloatBuffer { query ?? queryRaw }
+        var attentionKey: FloatBuffer { key ?? keyRaw }
+    }
+
+    let layers: [Layer]
+    let output: FloatBuffer         // residual after the last block [rows, dim]
+    let outputNormed: FloatBuffer   // final RMSNorm [rows, dim]
+    let outputRstd: FloatBuffer
+    let logits: FloatBuffer         // [rows, vocab]; becomes its own gradient in backward
+
+    // Activation gradients, reused by every layer on the way down.
+    let residualGradient: FloatBuffer     // [rows, dim]
+    let normedGradient: FloatBuffer       // [rows, dim]
+    let attentionOutputGradient: FloatBuffer
+    let queryGradient: FloatBuffer        // [rows, dim]
+    let keyGradient: FloatBuffer          // [rows, kvDim]
+    let valueGradient: FloatBuffer
+    let queryRawGradient: FloatBuffer?    // q-norm input gradients
+    let keyRawGradient: FloatBuffer?
+    let ffnGateGradient: FloatBuffer      // [rows, ffn]
+    let ffnUpGradient: FloatBuffer
+    let ffnActivationGradient: FloatBuffer
+    let attentionScratch: FloatBuffer     // [batch, seq, seq], one square per sequence
+
+    init(config c: ModelConfig, batch: Int, seqLen: Int) {
+        self.batch = batch
+        self.seqLen = seqLen
+        let rows = batch * seqLen
+        layers = (0..<c.layers).map { _ in Layer(config: c, batch: batch, seqLen: seqLen) }
+        output = FloatBuffer(count: rows * c.dim)
+        outputNormed = FloatBuffer(count: rows * c.dim)
+        outputRstd = FloatBuffer(count: rows)
+        logits = FloatBuffer(count: rows * c.vocabSize)
+        residualGradient = FloatBuffer(count: rows * c.dim)
+        normedGradient = FloatBuffer(count: rows * c.dim)
+        attentionOutputGradient = FloatBuffer(count: rows * c.dim)
+        queryGradient = FloatBuffer(count: rows * c.dim)
+        keyGradient = FloatBuffer(count: rows * c.kvDim)
+        valueGradient = FloatBuffer(count: rows * c.kvDim)
+        queryRawGradient = c.qkNorm ? FloatBuffer(count: rows * c.dim) : nil
+        keyRawGradient = c.qkNorm ? FloatBuffer(count: rows * c.kvDim) : nil
+        ffnGateGradient = FloatBuffer(count: rows * c.ffn)
+        ffnUpGradient = FloatBuffer(count: rows * c.ffn)
+        ffnActivationGradient = FloatBuffer(count: rows * c.ffn)
+        attentionScratch = FloatBuffer(count: batch * seqLen * seqLen)
+    }
+
+    /// The residual stream entering block `l` (or leaving the last one).
+    func residual(_ l: Int) -> FloatBuffer { l < layers.count ? layers[l].input : output }
+}

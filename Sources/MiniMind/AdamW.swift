@@ -1,0 +1,47 @@
+/// AdamW (Loshchilov & Hutter): Adam with bias correction and decoupled
+/// weight decay, applied to whatever tensors it is given.
+///
+/// Weight decay skips vectors (norm weights), as is usual for transformers.
+/// The moment buffers are allocated once per tensor, keyed by tensor identity.
+public final class AdamW: @unchecked Sendable {
+    // Sendable: stepped by one thread at a time (the engine's).
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    public var weightDecay: Float
+    /// Optimizer steps taken (bias correction counts from here).
+    public private(set) var stepCount = 0
+    private var moments: [ObjectIdentifier: (first: FloatBuffer, second: FloatBuffer)] = [:]
+
+    public init(weightDecay: Float = 0.01) {
+        self.weightDecay = weightDecay
+    }
+
+    /// One update of every parameter with a gradient, at `learningRate`.
+    public func step(_ parameters: [Parameter], learningRate: Float) {
+        stepCount += 1
+        let correction1 = 1 - pow(beta1, Float(stepCount))
+        let correction2 = 1 - pow(beta2, Float(stepCount))
+        for parameter in parameters {
+            guard let gradient = parameter.gradient else { continue }
+            let key = ObjectIdentifier(parameter)
+            let m: FloatBuffer, v: FloatBuffer
+            if let existing = moments[key] {
+                (m, v) = existing
+            } else {
+                (m, v) = (FloatBuffer(count: parameter.count), FloatBuffer(count: parameter.count))
+                moments[key] = (m, v)
+            }
+            let decay = parameter.rows > 1 ? weightDecay : 0
+            let w = parameter.value.pointer, g = gradient.pointer
+            for i in 0..<parameter.count {
+                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                w[i] -= learningRate * (update + decay * w[i])
+            }
+        }
+    }
+}
+
+import Foundation

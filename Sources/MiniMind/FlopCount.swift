@@ -1,0 +1,39 @@
+/// Floating-point operations of the matrix products in one step, counted
+/// from the shapes (2 per multiply-add), to turn a measured time into GFLOP/s.
+/// Element-wise work (norms, softmax, SwiGLU, AdamW) is not counted: it is
+/// small next to the products and is what a fraction of peak leaves over.
+public struct FlopCount: Sendable, Equatable {
+    public var forward: Double
+    /// With the model's current trainable set: weight gradients only where
+    /// something trains, activation gradients down to the lowest trainable block.
+    public var backward: Double
+    public var trainingStep: Double { forward + backward }
+}
+
+extension Model {
+    public func flopCount(batch: Int, seqLen: Int) -> FlopCount {
+        let c = config, rows = Double(batch * seqLen)
+        let attentionPerLayer = 4 * Double(batch * c.heads * seqLen * seqLen * c.headDim)
+        var forward = 2 * rows * Double(c.dim * c.vocabSize) + Double(c.layers) * attentionPerLayer
+        var backward = 2 * rows * Double(c.dim * c.vocabSize) * (embedding.requiresGrad ? 2 : 1)
+        let lowest = blocks.firstIndex { block in
+            block.linears.contains { $0.weight.requiresGrad || $0.adapter != nil }
+                || block.norms.contains(where: \.requiresGrad)
+        } ?? blocks.count
+        for block in blocks {
+            for linear in block.linears {
+                let product = 2 * rows * Double(linear.inFeatures * linear.outFeatures)
+                forward += product
+                if block.index >= lowest { backward += product }          // activation gradient
+                if linear.weight.requiresGrad { backward += product }     // weight gradient
+                if let adapter = linear.adapter, !adapter.isMerged {
+                    let low = 2 * rows * Double(adapter.rank * (linear.inFeatures + linear.outFeatures))
+                    forward += low
+                    backward += 2 * low
+                }
+            }
+            if block.index >= lowest { backward += 2 * attentionPerLayer }
+        }
+        return FlopCount(forward: forward, backward: backward)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What one optimizer step did.
+public struct StepRecord: Sendable, Equatable {
+    public var step: Int
+    public var loss: Float
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Float
+    public var learningRate: Float
+}
+
+public struct TrainingConfig: Sendable, Equatable {
+    public var learningRate: Float
+    public var weightDecay: Float
+    /// Clip the global gradient norm to this (MiniMind's default 1.0); 0 turns clipping off.
+    public var gradientClip: Float
+    public var warmupSteps: Int
+    /// Length of the cosine schedule; 0 keeps the rate constant.
+    public var totalSteps: Int
+
+    public init(learningRate: Float = 1e-3, weightDecay: Float = 0.01, gradientClip: Float = 1,
+                warmupSteps: Int = 0, totalSteps: Int = 0) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.gradientClip = gradientClip
+        self.warmupSteps = warmupSteps
+        self.totalSteps = totalSteps
+    }
+}
+
+/// Steps a model's trainable tensors: zero gradients, forward + backward,
+/// clip, AdamW at the scheduled rate. Deterministic for a given model,
+/// batch sequence and thread count.
+public final class Trainer: @unchecked Sendable {
+    // Sendable: used by one thread at a time (the engine's).
+    public let model: Model
+    public var config: TrainingConfig
+    public let optimizer: AdamW
+    public private(set) var history: [StepRecord] = []
+    private let trainable: [Parameter]
+
+    /// The set of trainable tensors is fixed when the trainer is made.
+    public init(model: Model, config: TrainingConfig) {
+        self.model = model
+        self.config = config
+        optimizer = AdamW(weightDecay: config.weightDecay)
+        trainable = model.trainableParameters
+    }
+
+    public var stepCount: Int { optimizer.stepCount }
+    public var trainableParameterCount: Int { trainable.reduce(0) { $0 + $1.count } }
+
+    public var schedule: LearningRateSchedule {
+        LearningRateSchedule(baseRate: config.learningRate, totalSteps: config.totalSteps,
+                             warmupSteps: config.warmupSteps, cosine: config.totalSteps > 0)
+    }
+
+    @discardableResult
+    public func step(tokens: [Int32], targets: [Int32], batch: Int, seqLen: Int) -> StepRecord {
+        for p in trainable { p.gradient?.zero() }
+        let loss = model.lossAndBackward(tokens: tokens, targets: targets, batch: batch, seqLen: seqLen)
+        precondition(!loss.isNaN, "a training batch needs at least one target")
+        var squares = 0.0
+        for p in trainable {
+            guard let g = p.gradient else { continue }
+            for i in 0..<p.count { squares += Double(g[i]) * Double(g[i]) }
+        }
+        let norm = Float(squares.squareRoot())
+        if config.gradientClip > 0, norm > config.gradientClip {
+            let factor = config.gradientClip / norm
+            for p in trainable {
+                guard let g = p.gradient else { continue }
+                for i in 0..<p.count { g[i] *= factor }
+            }
+        }
+        let rate = schedule.rate(at: optimizer.stepCount)
+        optimizer.step(trainable, learningRate: rate)
+        let record = StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate)
+        history.append(record)
+        return record
+    }
+}
