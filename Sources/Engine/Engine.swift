@@ -69,9 +69,15 @@ public final class Engine: @unchecked Sendable {
             let (spec, words) = try catalog.resolve(command)
             let invocation = try Invocation(spec: spec, command: command, words: words)
             var next = state
-            let result = try spec.handler(invocation, &next, context)
-            state = next
-            if let result { context.output.result(result) }
+            do {
+                let result = try spec.handler(invocation, &next, context)
+                state = next
+                if let result { context.output.result(result) }
+            } catch let failure as CommandFailure where failure.kind == .interrupted {
+                // An interrupted command stopped at a consistent point: keep what it did.
+                state = next
+                throw failure
+            }
             return nil
         } catch let failure as CommandFailure {
             return ErrorReport.executionError(failure, at: failure.location ?? place, source: source)

@@ -1,13 +1,16 @@
+import Foundation
+import MiniMind
+
 /// lora, lora merge | unmerge | detach, show lora.
 enum LoRACommands {
-    static let initializations = ["peft", "minimind", "gaussian", "pissa"]
+    static let initializations = LoRAInitialization.allCases.map(\.rawValue)
 
     static let specs: [CommandSpec] = [
         CommandSpec("lora", area: .lora, summary: "attach LoRA adapters to the selected matrices",
                     parameters: [
                         ParameterSpec("targets", .targets, default: .word("square"), "which matrices (see below)"),
                         ParameterSpec("rank", .integer(minimum: 1), default: .integer(8), "rank r of each adapter"),
-                        ParameterSpec("alpha", .number(minimum: 0, maximum: nil), "scale numerator: s = alpha/r (default: alpha = r, or 1/r·r for minimind init)"),
+                        ParameterSpec("alpha", .number(minimum: 0, maximum: nil), "scale numerator: s = alpha/r (default 2·rank, so s = 2; minimind init fixes s = 1)"),
                         ParameterSpec("layers", .layers, "only these blocks, e.g. 0-1 (default: all)"),
                         ParameterSpec("init", .choice(initializations), default: .word("peft"), "A/B initialisation"),
                         ParameterSpec("rslora", .boolean, default: .boolean(false), "scale alpha/sqrt(r) instead of alpha/r"),
@@ -29,14 +32,135 @@ enum LoRACommands {
                                "lora targets=all-linear rank=8",
                                "lora targets=q,v layers=0-1 rank=4 init=pissa rslora=true dropout=0.05",
                                "lora targets=square dry=true"],
-                    handler: unavailable("MiniMind")),
+                    handler: attach),
         CommandSpec("lora", "merge", area: .lora, summary: "fold the adapters into the weights: W += s·BA",
-                    handler: unavailable("MiniMind")),
+                    handler: { _, state, _ in
+                        let lab = try state.requireLab()
+                        try adapt { () throws(AdaptationError) in try lab.model.mergeAdapters() }
+                        return MimeBundle(plain: "merged \(lab.model.adaptedLinears.count) adapters into their weights (W += s·BA)")
+                    }),
         CommandSpec("lora", "unmerge", area: .lora, summary: "take merged adapters back out of the weights",
-                    handler: unavailable("MiniMind")),
-        CommandSpec("lora", "detach", area: .lora, summary: "remove the adapters (unmerged updates are lost)",
-                    handler: unavailable("MiniMind")),
+                    handler: { _, state, _ in
+                        let lab = try state.requireLab()
+                        try adapt { () throws(AdaptationError) in try lab.model.unmergeAdapters() }
+                        return MimeBundle(plain: "unmerged \(lab.model.adaptedLinears.count) adapters (W −= s·BA)")
+                    }),
+        CommandSpec("lora", "detach", area: .lora, summary: "remove the adapters (merged updates stay in the weights, unmerged ones are dropped)",
+                    handler: { _, state, _ in
+                        var lab = try state.requireLab()
+                        let count = lab.model.adaptedLinears.count
+                        try adapt { () throws(AdaptationError) in try lab.model.detachAdapters() }
+                        lab.adaptation = nil
+                        lab.forgetOptimizer()
+                        state.lab = lab
+                        return MimeBundle(plain: "detached \(count) adapters")
+                    }),
         CommandSpec("show", "lora", area: .lora, summary: "adapters: matrix, shape, rank, scale, params, % of model",
-                    handler: unavailable("MiniMind")),
+                    handler: { _, state, _ in try showAdapters(state.requireLab()) }),
     ]
+
+    private static func attach(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
+        var lab = try state.requireLab()
+        let model = lab.model
+        let selector = try SelectorParsing.selector(invocation.texts("targets") ?? ["square"], layers: invocation.range("layers"),
+                                                    model: model, at: invocation.location(of: "targets"))
+        let rank = invocation.integer("rank") ?? 8
+        let config = LoRAConfig(rank: rank, alpha: invocation.number("alpha").map { Float($0) },
+                                dropout: Float(invocation.number("dropout") ?? 0),
+                                initialization: LoRAInitialization(rawValue: invocation.text("init") ?? "peft") ?? .peft,
+                                rsLoRA: invocation.boolean("rslora") ?? false)
+        if invocation.boolean("dry") == true {
+            return dryRun(selector, config: config, model: model)
+        }
+        guard model.fullyTunedLinears.isEmpty else {
+            throw CommandFailure(.command, "the model is being fully fine-tuned (`finetune`); start from a fresh `model` or `run load` a saved run before attaching LoRA",
+                                 at: invocation.verbLocation)
+        }
+        let selected = model.selectedLinears(selector)
+        if selected.isEmpty {
+            throw CommandFailure(.command, "targets=\(selector.description) selects no matrix of this model"
+                                 + (selector.terms.contains(.square) ? " (no matrix is square)" : ""),
+                                 at: invocation.location(of: "targets"))
+        }
+        let attached: [Linear]
+        do {
+            attached = try model.attachLoRA(selector, config: config, seed: state.seed)
+        } catch {
+            throw CommandFailure(.command, error.description, at: invocation.verbLocation)
+        }
+        let description = "targets=\(selector.description) rank=\(rank)"
+        lab.adaptation = [lab.adaptation, description].compactMap { $0 }.joined(separator: " + ")
+        lab.forgetOptimizer()
+        state.lab = lab
+        let adapterParameters = attached.compactMap(\.adapter).reduce(0) { $0 + $1.parameterCount }
+        let summary = "attached \(attached.count) adapters (\(kindsSummary(attached))), rank \(rank), scale \(Double(attached.first?.adapter?.scale ?? 0).formatted): "
+            + "\(adapterParameters.grouped) trainable parameters = \(percent(adapterParameters, of: model.parameterCount)) of the model"
+        return MimeBundle(plain: summary)
+    }
+
+    private static func dryRun(_ selector: TargetSelector, config: LoRAConfig, model: Model) -> MimeBundle {
+        var table = ResultTable(["matrix", "shape", "square?", "adapt?", "why", "params"], numericColumns: [5])
+        var total = 0
+        var count = 0
+        for decision in model.select(selector) {
+            let linear = decision.linear
+            let parameters = decision.selected ? config.rank * (linear.inFeatures + linear.outFeatures) : 0
+            total += parameters
+            count += decision.selected ? 1 : 0
+            table.append([MatrixNames.short(linear), MatrixNames.shape(linear), linear.isSquare ? "yes" : "no",
+                          decision.selected ? "yes" : "no", decision.reason, decision.selected ? parameters.grouped : ""])
+        }
+        table.footer = "dry run: targets=\(selector.description) rank=\(config.rank) would adapt \(count) of \(model.linears.count) matrices, "
+            + "\(total.grouped) trainable parameters (\(percent(total, of: model.parameterCount)) of the model); nothing attached"
+        return table.bundle
+    }
+
+    static func showAdapters(_ lab: ModelLab) throws(CommandFailure) -> MimeBundle {
+        let model = lab.model
+        let adapted = model.adaptedLinears
+        guard !adapted.isEmpty else {
+            throw CommandFailure(.command, "no adapters attached (attach some with `lora targets=square rank=8`)")
+        }
+        var table = ResultTable(["matrix", "shape", "rank", "alpha", "scale", "init", "params", "% of model", "merged"],
+                                numericColumns: [2, 3, 4, 6, 7])
+        var total = 0
+        for linear in adapted {
+            guard let adapter = linear.adapter else { continue }
+            total += adapter.parameterCount
+            table.append([MatrixNames.short(linear), MatrixNames.shape(linear), String(adapter.rank),
+                          Double(adapter.alpha).formatted, Double(adapter.scale).formatted,
+                          adapter.initialization.rawValue + (adapter.rsLoRA ? " rslora" : ""),
+                          adapter.parameterCount.grouped, percent(adapter.parameterCount, of: model.parameterCount),
+                          adapter.isMerged ? "yes" : "no"])
+        }
+        table.footer = "\(adapted.count) adapters, \(total.grouped) parameters = \(percent(total, of: model.parameterCount)) of \(model.parameterCount.grouped)"
+            + (lab.adaptation.map { " (\($0))" } ?? "")
+        return table.bundle
+    }
+
+    /// "q_proj, o_proj × 4 layers"
+    static func kindsSummary(_ linears: [Linear]) -> String {
+        var kinds: [String] = []
+        var layers: Set<Substring> = []
+        for linear in linears {
+            let parts = linear.name.split(separator: ".")
+            if let kind = parts.last.map(String.init), !kinds.contains(kind) { kinds.append(kind) }
+            if parts.count > 2 { layers.insert(parts[2]) }
+        }
+        return kinds.joined(separator: ", ") + " × \(layers.count) layer\(layers.count == 1 ? "" : "s")"
+    }
+
+    static func percent(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "—" }
+        let value = 100 * Double(part) / Double(whole)
+        return value >= 10 ? String(format: "%.1f%%", value) : String(format: "%.2f%%", value)
+    }
+
+    private static func adapt(_ body: () throws(AdaptationError) -> Void) throws(CommandFailure) {
+        do {
+            try body()
+        } catch {
+            throw CommandFailure(.command, error.description)
+        }
+    }
 }

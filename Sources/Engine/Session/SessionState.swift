@@ -1,7 +1,24 @@
+import Corpus
+
 /// Everything a session remembers between commands. A value: the engine hands
 /// a command a copy and keeps it only when the command succeeds, so a failed
-/// command leaves the session as it was.
+/// command leaves the session as it was. (The model inside `lab` is a
+/// reference; commands that change it in place check everything first.)
 struct SessionState {
     /// Seeds model initialisation, data order, dropout and sampling.
     var seed: UInt64 = 42
+    var pretrainData: DataChoice?
+    var finetuneData: DataChoice?
+    /// The model and what has been done to it; nil before `model`.
+    var lab: ModelLab?
+    /// Snapshots by `run save`, in the order saved.
+    var runs: [SavedRun] = []
+
+    func run(named name: String) -> SavedRun? { runs.first { $0.name == name } }
+}
+
+/// A data set and how the user named it (`builtin:identity`, a path).
+struct DataChoice {
+    var source: String
+    var dataset: Dataset
 }

@@ -1,3 +1,6 @@
+import Corpus
+import MiniMind
+
 /// The words a session knows at this moment, for completion and inspection.
 struct SessionVocabulary {
     var presets: [String]
@@ -6,18 +9,30 @@ struct SessionVocabulary {
     var matrixNames: [String]
     var runNames: [String]
 
-    static let baseSelectorWords = ["square", "attn", "ffn", "all-linear",
-                                    "q", "k", "v", "o", "gate", "up", "down",
-                                    "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    static let baseSelectorWords = TargetSelector.groupWords + TargetSelector.shortKinds + TargetSelector.kinds
 }
 
 extension SessionState {
     var vocabulary: SessionVocabulary {
-        SessionVocabulary(presets: ModelCommands.presetNames, corpora: [],
+        SessionVocabulary(presets: ModelConfig.presetNames, corpora: BuiltinCorpora.names,
                           selectorWords: SessionVocabulary.baseSelectorWords,
-                          matrixNames: [], runNames: [])
+                          matrixNames: lab.map { MatrixNames.all(in: $0.model) } ?? [],
+                          runNames: runs.map(\.name))
     }
 
     /// What inspection says about a matrix name, or nil when it is not one.
-    func describeMatrix(_ name: String) -> String? { nil }
+    func describeMatrix(_ name: String) -> String? {
+        guard let model = lab?.model, let linear = MatrixNames.resolve(name, in: model) else { return nil }
+        var lines = ["\(linear.name) (\(MatrixNames.short(linear)))",
+                     "  shape \(MatrixNames.shape(linear)) [out, in], \(linear.isSquare ? "square" : "not square"), \(linear.weight.count.grouped) parameters"]
+        if let adapter = linear.adapter {
+            lines.append("  adapter: rank \(adapter.rank), alpha \(Double(adapter.alpha).formatted), scale \(Double(adapter.scale).formatted), init \(adapter.initialization.rawValue)"
+                         + (adapter.isMerged ? ", merged" : "") + ", \(adapter.parameterCount.grouped) parameters")
+        } else if linear.referenceWeight != nil {
+            lines.append("  fully fine-tuned (ΔW = W − W0 is tracked)")
+        } else {
+            lines.append("  no adapter")
+        }
+        return lines.joined(separator: "\n")
+    }
 }
