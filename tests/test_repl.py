@@ -2,6 +2,7 @@
 completion, history, continuation lines, Ctrl-C and Ctrl-D."""
 import json
 import re
+import signal
 import time
 
 import pexpect
@@ -156,3 +157,20 @@ def test_ctrl_c_stops_training_within_a_second_and_keeps_the_model(tmp_path):
     assert "loss" in output.lower()
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
+
+
+def test_sigint_from_elsewhere_at_the_prompt_does_not_end_the_session(tmp_path):
+    child = spawn_repl(tmp_path / "history")
+    child.kill(signal.SIGINT)
+    time.sleep(0.3)
+    output = run_line(child, 'print "still-alive"')
+    assert re.search(printed_line("still-alive"), output)
+    assert child.isalive()
+
+
+def test_sigterm_at_the_prompt_ends_the_process(tmp_path):
+    child = spawn_repl(tmp_path / "history")
+    child.kill(signal.SIGTERM)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == signal.SIGTERM

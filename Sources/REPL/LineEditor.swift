@@ -55,10 +55,12 @@ final class LineEditor {
         loralab_el_set_client_data(editLine, Unmanaged.passUnretained(self).toOpaque())
         loralab_el_set_editor(editLine, "emacs")
         loralab_el_set_history(editLine, history)
-        // libedit's own signal handling would re-send SIGINT to the process
-        // group; we need none of it, since Ctrl-C is a key while editing.
-        loralab_el_set_signal_handling(editLine, 0)
+        // While editing, Ctrl-C, Ctrl-Z and Ctrl-\ are keys, not signals.
         loralab_el_set_edit_mode_tty_flag(editLine, "-isig")
+        // libedit's handlers, active only inside el_gets, restore the terminal
+        // before a SIGTERM/SIGHUP/SIGTSTP from elsewhere takes effect and
+        // redraw after SIGCONT and SIGWINCH; ours (SIGINT) is back outside it.
+        loralab_el_set_signal_handling(editLine, 1)
         loralab_el_set_prompt(editLine) { editLine in
             guard let editor = LineEditor.owner(of: editLine) else { return nil }
             return editor.promptCString
@@ -95,6 +97,12 @@ final class LineEditor {
         if let lineWasEmpty = interruptedLineWasEmpty {
             interruptedLineWasEmpty = nil
             return .interrupted(lineWasEmpty: lineWasEmpty)
+        }
+        if line == nil && count < 0 && errno == EINTR {
+            // A signal from elsewhere (`kill -INT`) broke the read: treat it
+            // like Ctrl-C on a line, never as the end of the session.
+            output.write("\n", to: .stdout)
+            return .interrupted(lineWasEmpty: false)
         }
         guard let line, count > 0 else { return .endOfInput }
         var text = String(cString: line)
