@@ -161,6 +161,9 @@ def test_ctrl_c_stops_training_within_a_second_and_keeps_the_model(tmp_path):
 
 def test_sigint_from_elsewhere_at_the_prompt_does_not_end_the_session(tmp_path):
     child = spawn_repl(tmp_path / "history")
+    # The prompt is drawn just before the editor blocks reading the terminal;
+    # let it get there (a signal sent at an idle prompt is the case at hand).
+    time.sleep(0.3)
     child.kill(signal.SIGINT)
     child.expect_exact(PROMPT)  # the line is abandoned and the prompt shown again
     output = run_line(child, 'print "still-alive"')
