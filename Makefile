@@ -45,8 +45,9 @@ py-test: build venv kernelspec
 
 test: swift-test py-test
 
+# Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab notebooks/
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/01-tour.ipynb
 
 repl: build
 	$(BIN) repl

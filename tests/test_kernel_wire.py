@@ -165,13 +165,18 @@ def test_garbage_frames_are_dropped(kernel):
 
 
 def test_invalid_json_is_dropped(kernel):
-    for broken in (b"{not json", b"[1, 2]", b"\xff\xfe\xfd", b'"a string"'):
+    deeply_nested = b'{"a": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    for broken in (b"{not json", b"[1, 2]", b"\xff\xfe\xfd", b'"a string"', b"", b"{" * 100_000):
         header = json.dumps({"msg_id": "x", "session": "s", "username": "u", "date": "",
                              "msg_type": "kernel_info_request", "version": "5.3"}).encode()
         for position in range(4):
             body = [header, b"{}", b"{}", b"{}"]
             body[position] = broken
             kernel.send([DELIMITER, sign(body)] + body)
+    # Nesting deep enough to exhaust a recursive parser's stack.
+    header = json.loads(header)
+    body = [json.dumps(header).encode(), b"{}", b"{}", deeply_nested]
+    kernel.send([DELIMITER, sign(body)] + body)
     assert_unanswered_and_alive(kernel)
 
 
@@ -219,3 +224,35 @@ def test_shutdown_request_ends_the_process(kernel):
     assert time.monotonic() - started < 1.0
     assert kernel.process.returncode == 0
     control.close(linger=0)
+
+
+@pytest.mark.parametrize("content, complaint", [
+    ("not json", "not a JSON object"),
+    (json.dumps({"shell_port": 1}), "control_port"),
+    (json.dumps(dict(shell_port=1, control_port=2, stdin_port=3, iopub_port=4, hb_port=70000)), "hb_port"),
+    (json.dumps(dict(shell_port=1, control_port=2, stdin_port=3, iopub_port=4, hb_port=5,
+                     signature_scheme="hmac-md5")), "signature_scheme"),
+    (json.dumps(dict(shell_port=1, control_port=2, stdin_port=3, iopub_port=4, hb_port=5,
+                     transport="udp")), "transport"),
+])
+def test_bad_connection_files_are_refused_clearly(loralab_bin, tmp_path, content, complaint):
+    path = tmp_path / "connection.json"
+    path.write_text(content)
+    result = subprocess.run([str(loralab_bin), "kernel", "-f", str(path)], capture_output=True, text=True, timeout=10)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(loralab_bin, tmp_path):
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    ports = free_ports(4)
+    info = dict(shell_port=busy.getsockname()[1], control_port=ports[0], stdin_port=ports[1],
+                iopub_port=ports[2], hb_port=ports[3], ip="127.0.0.1", key="k")
+    path = tmp_path / "connection.json"
+    path.write_text(json.dumps(info))
+    result = subprocess.run([str(loralab_bin), "kernel", "-f", str(path)], capture_output=True, text=True, timeout=10)
+    busy.close()
+    assert result.returncode != 0
+    assert "cannot bind the shell socket" in result.stderr

@@ -17,7 +17,7 @@ public enum BuiltinCorpora {
         BuiltinCorpus(name: "identity", kind: .finetune,
                       description: "who-are-you questions in 630 phrasings, answered as \"LoRA Lab's assistant\" (behaviour)"),
         BuiltinCorpus(name: "facts", kind: .finetune,
-                      description: "100 facts about an invented world; held-out questions rephrase trained facts (knowledge)"),
+                      description: "60 facts about an invented world; held-out questions rephrase trained facts (knowledge)"),
         BuiltinCorpus(name: "uppercase", kind: .finetune,
                       description: "repeat the user's sentence in capital letters (format)"),
     ]
@@ -80,7 +80,7 @@ public enum BuiltinCorpora {
     private static func facts() -> ([TokenizedDocument], [TokenizedDocument]) {
         var train: [TokenizedDocument] = []
         var heldOut: [TokenizedDocument] = []
-        let facts = FictionalWorldWriter.facts(countryCount: 20, seed: 0xFAC75)
+        let facts = FictionalWorldWriter.facts(countryCount: 12, seed: 0xFAC75)
         for (factIndex, fact) in facts.enumerated() {
             let heldOutPhrasing = factIndex % FictionalWorldWriter.phrasingsPerFact
             for (phrasing, question) in fact.questions.enumerated() {

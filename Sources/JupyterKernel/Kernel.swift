@@ -32,6 +32,7 @@ public enum Kernel {
         let lifecycle = KernelLifecycle(engine: engine, iopub: iopubChannel)
         lifecycle.installInterruptSignalHandler()
 
+        ParentProcessWatch.start()
         Heartbeat(socket: heartbeat).start()
         ControlChannel(channel: RequestChannel(socket: control, codec: codec), iopub: iopubChannel,
                        languageInfo: engine.languageInfo, lifecycle: lifecycle).start()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A request from a frontend, checked and decoded from its wire frames:
 /// `[identities…, "<IDS|MSG>", signature, header, parent_header, metadata, content, buffers…]`.
@@ -41,6 +42,9 @@ struct WireCodec: Sendable {
     let signer: MessageSigner
     /// This kernel's session id, in the header of every message it sends.
     let session: String
+    /// Message ids are the session id plus a counter (as ipykernel makes
+    /// them): unique, and cheaper than a fresh UUID per message.
+    private let messageNumbers = MessageNumbers()
 
     init(key: String, session: String = UUID().uuidString.lowercased()) {
         signer = MessageSigner(key: key)
@@ -77,7 +81,7 @@ struct WireCodec: Sendable {
     func encode(msgType: String, content: [String: Any], parentHeader: Data?,
                 prefix: [Data], metadata: [String: Any] = [:]) -> [Data] {
         let header: [String: Any] = [
-            "msg_id": UUID().uuidString.lowercased(),
+            "msg_id": "\(session)_\(messageNumbers.next())",
             "session": session,
             "username": "loralab",
             "date": Self.timestamp(),
@@ -118,5 +122,14 @@ struct WireCodec: Sendable {
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))"
             + "T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
             + ".\(pad(Int32(now.tv_nsec / 1000), 6))Z"
+    }
+}
+
+/// A counter shared by the threads that send messages.
+final class MessageNumbers: Sendable {
+    private let last = Atomic<Int>(0)
+
+    func next() -> Int {
+        last.wrappingAdd(1, ordering: .relaxed).newValue
     }
 }

@@ -24,7 +24,10 @@ extension Model {
             for linear in block.linears {
                 let product = 2 * rows * Double(linear.inFeatures * linear.outFeatures)
                 forward += product
-                if block.index >= lowest { backward += product }          // activation gradient
+                // Activation gradient, except into block 0's input under a frozen embedding.
+                let feedsFrozenInput = block.index == 0 && !embedding.requiresGrad && !block.inputNorm.requiresGrad
+                    && [block.q, block.k, block.v].contains { $0 === linear }
+                if block.index >= lowest && !feedsFrozenInput { backward += product }
                 if linear.weight.requiresGrad { backward += product }     // weight gradient
                 if let adapter = linear.adapter, !adapter.isMerged {
                     let low = 2 * rows * Double(adapter.rank * (linear.inFeatures + linear.outFeatures))

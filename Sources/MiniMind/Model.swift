@@ -109,11 +109,11 @@ public final class Model: @unchecked Sendable {
         for (l, block) in blocks.enumerated() {
             let a = acts.layers[l]
             // Attention half.
-            RMSNorm.forward(output: a.inputNormed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
+            RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
                             weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            block.q.forward(input: a.inputNormed.pointer, output: a.queryRaw.pointer, rows: rows, training: training)
-            block.k.forward(input: a.inputNormed.pointer, output: a.keyRaw.pointer, rows: rows, training: training)
-            block.v.forward(input: a.inputNormed.pointer, output: a.value.pointer, rows: rows, training: training)
+            block.q.forward(input: acts.normed.pointer, output: a.queryRaw.pointer, rows: rows, training: training)
+            block.k.forward(input: acts.normed.pointer, output: a.keyRaw.pointer, rows: rows, training: training)
+            block.v.forward(input: acts.normed.pointer, output: a.value.pointer, rows: rows, training: training)
             if let qNorm = block.qNorm, let kNorm = block.kNorm,
                let query = a.query, let key = a.key, let qRstd = a.queryRstd, let kRstd = a.keyRstd {
                 RMSNorm.forward(output: query.pointer, rstd: qRstd.pointer, input: a.queryRaw.pointer,
@@ -123,20 +123,20 @@ public final class Model: @unchecked Sendable {
             }
             rotary.forward(a.attentionQuery.pointer, rows: rows, seqLen: seqLen, heads: c.heads)
             rotary.forward(a.attentionKey.pointer, rows: rows, seqLen: seqLen, heads: c.kvHeads)
-            attention.forward(output: a.attentionOutput.pointer, probabilities: a.attentionProbabilities.pointer,
-                              query: a.attentionQuery.pointer, key: a.attentionKey.pointer, value: a.value.pointer,
-                              batch: batch, seqLen: seqLen)
+            attention.forward(output: a.attentionOutput.pointer, query: a.attentionQuery.pointer,
+                              key: a.attentionKey.pointer, value: a.value.pointer,
+                              scratch: acts.attentionScratch.pointer, batch: batch, seqLen: seqLen)
             block.o.forward(input: a.attentionOutput.pointer, output: a.middle.pointer, rows: rows, training: training)
             add(a.input.pointer, into: a.middle.pointer, count: rows * c.dim)
             // Feed-forward half.
-            RMSNorm.forward(output: a.middleNormed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
+            RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
                             weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            block.gate.forward(input: a.middleNormed.pointer, output: a.ffnGate.pointer, rows: rows, training: training)
-            block.up.forward(input: a.middleNormed.pointer, output: a.ffnUp.pointer, rows: rows, training: training)
-            SwiGLU.forward(output: a.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
+            block.gate.forward(input: acts.normed.pointer, output: a.ffnGate.pointer, rows: rows, training: training)
+            block.up.forward(input: acts.normed.pointer, output: a.ffnUp.pointer, rows: rows, training: training)
+            SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
                            count: rows * c.ffn)
             let next = acts.residual(l + 1)
-            block.down.forward(input: a.ffnActivation.pointer, output: next.pointer, rows: rows, training: training)
+            block.down.forward(input: acts.ffnActivation.pointer, output: next.pointer, rows: rows, training: training)
             add(a.middle.pointer, into: next.pointer, count: rows * c.dim)
         }
         RMSNorm.forward(output: acts.outputNormed.pointer, rstd: acts.outputRstd.pointer, input: acts.output.pointer,
@@ -230,15 +230,19 @@ public final class Model: @unchecked Sendable {
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
             let block = blocks[l], a = acts.layers[l]
             let needInputGradient = l > 0 || embedding.requiresGrad
-            // Feed-forward half: next = middle + down(act).
-            block.down.backward(input: a.ffnActivation.pointer, outputGradient: dResidual,
+            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first.
+            RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
+                            weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
+            SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
+                           count: rows * c.ffn)
+            block.down.backward(input: acts.ffnActivation.pointer, outputGradient: dResidual,
                                 inputGradient: acts.ffnActivationGradient.pointer, accumulate: false, rows: rows)
             SwiGLU.backward(gateGradient: acts.ffnGateGradient.pointer, upGradient: acts.ffnUpGradient.pointer,
                             outputGradient: acts.ffnActivationGradient.pointer, gate: a.ffnGate.pointer,
                             up: a.ffnUp.pointer, count: rows * c.ffn)
-            block.gate.backward(input: a.middleNormed.pointer, outputGradient: acts.ffnGateGradient.pointer,
+            block.gate.backward(input: acts.normed.pointer, outputGradient: acts.ffnGateGradient.pointer,
                                 inputGradient: dNormed, accumulate: false, rows: rows)
-            block.up.backward(input: a.middleNormed.pointer, outputGradient: acts.ffnUpGradient.pointer,
+            block.up.backward(input: acts.normed.pointer, outputGradient: acts.ffnUpGradient.pointer,
                               inputGradient: dNormed, accumulate: true, rows: rows)
             RMSNorm.backward(inputGradient: dResidual, weightGradient: block.postAttentionNorm.gradient?.pointer,
                              outputGradient: dNormed, input: a.middle.pointer,
@@ -251,7 +255,6 @@ public final class Model: @unchecked Sendable {
                                valueGradient: acts.valueGradient.pointer,
                                outputGradient: acts.attentionOutputGradient.pointer,
                                query: a.attentionQuery.pointer, key: a.attentionKey.pointer, value: a.value.pointer,
-                               probabilities: a.attentionProbabilities.pointer,
                                scratch: acts.attentionScratch.pointer, batch: batch, seqLen: seqLen)
             rotary.backward(acts.queryGradient.pointer, rows: rows, seqLen: seqLen, heads: c.heads)
             rotary.backward(acts.keyGradient.pointer, rows: rows, seqLen: seqLen, heads: c.kvHeads)
@@ -271,13 +274,19 @@ public final class Model: @unchecked Sendable {
                 dQueryRaw = dqRaw.pointer
                 dKeyRaw = dkRaw.pointer
             }
-            block.q.backward(input: a.inputNormed.pointer, outputGradient: dQueryRaw,
-                             inputGradient: dNormed, accumulate: false, rows: rows)
-            block.k.backward(input: a.inputNormed.pointer, outputGradient: dKeyRaw,
-                             inputGradient: dNormed, accumulate: true, rows: rows)
-            block.v.backward(input: a.inputNormed.pointer, outputGradient: acts.valueGradient.pointer,
-                             inputGradient: dNormed, accumulate: true, rows: rows)
-            if needInputGradient || block.inputNorm.requiresGrad {
+            // Recompute norm(input) for the q, k, v gradients.
+            RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
+                            weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
+            // In the lowest block under a frozen embedding nothing needs d(norm(input)).
+            let needNormedGradient = needInputGradient || block.inputNorm.requiresGrad
+            let dNormedOrNil = needNormedGradient ? dNormed : nil
+            block.q.backward(input: acts.normed.pointer, outputGradient: dQueryRaw,
+                             inputGradient: dNormedOrNil, accumulate: false, rows: rows)
+            block.k.backward(input: acts.normed.pointer, outputGradient: dKeyRaw,
+                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
+            block.v.backward(input: acts.normed.pointer, outputGradient: acts.valueGradient.pointer,
+                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
+            if needNormedGradient {
                 RMSNorm.backward(inputGradient: dResidual, weightGradient: block.inputNorm.gradient?.pointer,
                                  outputGradient: dNormed, input: a.input.pointer, weight: block.inputNorm.value.pointer,
                                  rstd: a.inputRstd.pointer, rows: rows, cols: c.dim)

@@ -55,11 +55,17 @@ public final class Trainer: @unchecked Sendable {
                              warmupSteps: config.warmupSteps, cosine: config.totalSteps > 0)
     }
 
+    /// One optimizer step. A batch without any target changes nothing and
+    /// returns a record whose loss is NaN (the caller decides what to say).
     @discardableResult
     public func step(tokens: [Int32], targets: [Int32], batch: Int, seqLen: Int) -> StepRecord {
         for p in trainable { p.gradient?.zero() }
         let loss = model.lossAndBackward(tokens: tokens, targets: targets, batch: batch, seqLen: seqLen)
-        precondition(!loss.isNaN, "a training batch needs at least one target")
+        if loss.isNaN {
+            // No target in the batch (every row masked): nothing to learn, so no update.
+            return StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: 0,
+                              learningRate: schedule.rate(at: optimizer.stepCount))
+        }
         var squares = 0.0
         for p in trainable {
             guard let g = p.gradient else { continue }

@@ -13,7 +13,8 @@ struct KernelCommand: ParsableCommand {
             (kernel.json sets interrupt_mode "message"); SIGINT interrupts the running command too.
             """)
 
-    @Option(name: .customShort("f"), help: "The connection file written by the Jupyter frontend.")
+    @Option(name: .customShort("f"),
+            help: ArgumentHelp("The connection file written by the Jupyter frontend.", valueName: "CONNECTION_FILE"))
     var connectionFile: String
 
     func run() throws {

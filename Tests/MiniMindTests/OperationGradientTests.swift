@@ -72,21 +72,17 @@ import Testing
         let k = randomArray(kvCount, generator: &generator)
         let v = randomArray(kvCount, generator: &generator)
         let r = randomArray(qCount, generator: &generator)
-        var probabilities = [Float](repeating: 0, count: batch * heads * seqLen * seqLen)
         func run(_ q: [Float], _ k: [Float], _ v: [Float]) -> [Float] {
             var out = [Float](repeating: 0, count: qCount)
-            var p = [Float](repeating: 0, count: batch * heads * seqLen * seqLen)
-            attention.forward(output: &out, probabilities: &p, query: q, key: k, value: v, batch: batch, seqLen: seqLen)
+            var scratch = [Float](repeating: 0, count: batch * seqLen * seqLen)
+            attention.forward(output: &out, query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
             return out
         }
-        var out = [Float](repeating: 0, count: qCount)
-        attention.forward(output: &out, probabilities: &probabilities, query: q, key: k, value: v,
-                          batch: batch, seqLen: seqLen)
+        let out = run(q, k, v)
         var dq = [Float](repeating: 0, count: qCount), dk = [Float](repeating: 0, count: kvCount)
-        var dv = [Float](repeating: 0, count: kvCount), scratch = [Float](repeating: 0, count: batch * seqLen * seqLen)
+        var dv = [Float](repeating: 0, count: kvCount), scratch = [Float](repeating: 0, count: 2 * batch * seqLen * seqLen)
         attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, outputGradient: r,
-                           query: q, key: k, value: v, probabilities: probabilities, scratch: &scratch,
-                           batch: batch, seqLen: seqLen)
+                           query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
         var checker = GradientChecker()
         checker.check("attention q", at: q, gradient: dq) { projection(run($0, k, v), onto: r) }
         checker.check("attention k", at: k, gradient: dk) { projection(run(q, $0, v), onto: r) }

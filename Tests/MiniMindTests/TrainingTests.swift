@@ -50,6 +50,18 @@ import Testing
         #expect(first.curve != other.curve)
     }
 
+    @Test func aBatchWithoutTargetsChangesNothing() {
+        let config = ModelConfig(dim: 16, layers: 1, heads: 2, kvHeads: 1, ffn: 32, vocabSize: 11, maxSeq: 8)
+        let model = Model(config: config, seed: 2)
+        model.setBaseTrainable(true)
+        let before = model.embedding.matrix
+        let trainer = Trainer(model: model, config: TrainingConfig(learningRate: 0.1))
+        let record = trainer.step(tokens: [1, 2, 3, 4], targets: [-1, -1, -1, -1], batch: 1, seqLen: 4)
+        #expect(record.loss.isNaN)
+        #expect(trainer.stepCount == 0)
+        #expect(model.embedding.matrix == before)
+    }
+
     @Test func cosineScheduleFollowsMiniMindsRule() {
         let schedule = LearningRateSchedule(baseRate: 1e-3, totalSteps: 100)
         #expect(abs(schedule.rate(at: 0) - 1e-3) < 1e-9)

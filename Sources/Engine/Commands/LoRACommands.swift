@@ -108,7 +108,7 @@ enum LoRACommands {
             total += parameters
             count += decision.selected ? 1 : 0
             table.append([MatrixNames.short(linear), MatrixNames.shape(linear), linear.isSquare ? "yes" : "no",
-                          decision.selected ? "yes" : "no", decision.reason, decision.selected ? parameters.grouped : ""])
+                          decision.selected ? "yes" : "no", decision.reason.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? decision.reason, decision.selected ? parameters.grouped : ""])
         }
         table.footer = "dry run: targets=\(selector.description) rank=\(config.rank) would adapt \(count) of \(model.linears.count) matrices, "
             + "\(total.grouped) trainable parameters (\(percent(total, of: model.parameterCount)) of the model); nothing attached"

@@ -1,5 +1,44 @@
-/// The charts results carry as SVG. Drawn by the Charts module once it lands;
-/// until then results are text and tables only.
+import Charts
+
+/// A chart as a result carries it: SVG for notebooks, aligned text with
+/// Unicode bars for terminals.
+struct Figure {
+    var svg: String
+    var text: String
+}
+
+/// The charts of the language's results, drawn by the Charts module.
 enum Figures {
-    static func lossChart(title: String, curves: [(name: String, losses: [Float])]) -> String? { nil }
+    static func lossChart(title: String, curves: [(name: String, losses: [Float])]) -> Figure? {
+        let drawn = curves.filter { !$0.losses.isEmpty }
+        guard !drawn.isEmpty else { return nil }
+        let chart = lossLineChart(title: title, curves: drawn)
+        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+    }
+
+    static func lossLineChart(title: String, curves: [(name: String, losses: [Float])]) -> LineChart {
+        LineChart(title: title, xLabel: "step", yLabel: "loss",
+                  series: curves.map { LineChart.Series(name: $0.name, values: $0.losses.map(Double.init)) })
+    }
+
+    static func spectrumChart(title: String, spectra: [(name: String, values: [Float])], rank: Int?) -> Figure? {
+        guard spectra.contains(where: { $0.values.contains { $0 > 0 } }) else { return nil }
+        let chart = SpectrumChart(title: title, spectra: spectra.map { .init(name: $0.name, values: $0.values.map(Double.init)) }, rank: rank)
+        // Several spectra on a terminal: the top few values of each are enough.
+        return Figure(svg: chart.svg(), text: chart.text(width: 72, maxRows: spectra.count > 1 ? 6 : 16))
+    }
+
+    static func heatmap(title: String, values: [[Double]], rowTitle: String, columnTitle: String) -> Figure? {
+        guard !values.isEmpty else { return nil }
+        let chart = Heatmap(title: title, values: values, rowTitle: rowTitle, columnTitle: columnTitle)
+        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+    }
+}
+
+extension ResultTable {
+    /// The table with a chart: text below the table, SVG beside the HTML table.
+    func bundle(with figure: Figure?) -> MimeBundle {
+        guard let figure else { return bundle }
+        return MimeBundle(plain: plainText + "\n\n" + figure.text, html: html + "\n" + figure.svg, svg: figure.svg)
+    }
 }

@@ -1,3 +1,4 @@
+import Charts
 import Foundation
 import MiniMind
 
@@ -32,24 +33,12 @@ final class ProgressDisplay {
     }
 
     private func bundle(step: Int, total: Int, records: [StepRecord], seconds: Double, note: String?) -> MimeBundle {
-        let fraction = total > 0 ? Double(step) / Double(total) : 1
-        let width = 24
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        var parts = ["\(label) \(bar) \(step)/\(total)"]
-        if let last = records.last { parts.append("loss \(String(format: "%.4f", last.loss))") }
-        if seconds > 0, step > 0 {
-            let rate = Double(step) / seconds
-            parts.append(String(format: "%.1f steps/s", rate))
-            if step < total, note == nil { parts.append("eta \(Int((Double(total - step) / rate).rounded()))s") }
-        }
-        if let note { parts.append(note) }
-        let line = parts.joined(separator: "  ")
-        var html = "<div class=\"loralab-progress\"><progress value=\"\(step)\" max=\"\(max(total, 1))\" style=\"width:24em\"></progress> "
-            + HTML.escape(parts.dropFirst().joined(separator: " · ")) + " <code>\(HTML.escape(label)) \(step)/\(total)</code></div>"
-        if let svg = Figures.lossChart(title: label, curves: background + [(label, records.map(\.loss))]) {
-            html += "\n" + svg
-        }
-        return MimeBundle(plain: line, html: html)
+        let view = ProgressView(step: step, total: total, loss: records.last.map { Double($0.loss) }, elapsed: seconds)
+        let suffix = note.map { " · " + $0 } ?? ""
+        let chart = Figures.lossLineChart(title: "\(label) loss",
+                                          curves: background + [(label, records.map(\.loss))])
+        let hasCurve = !records.isEmpty || background.contains { !$0.losses.isEmpty }
+        return MimeBundle(plain: "\(label) " + view.text() + suffix,
+                          html: "<div><code>\(HTML.escape(label))</code>\(HTML.escape(suffix))</div>" + view.html(lossChart: hasCurve ? chart : nil))
     }
 }

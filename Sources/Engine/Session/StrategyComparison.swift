@@ -44,6 +44,9 @@ struct StrategyComparison {
             let progress = ProgressDisplay(context: context, label: "compare \(index + 1)/\(contenders.count) \(label)", total: steps)
             progress.background = curves
             let outcome = try run.run(progress: progress, cancellation: context.cancellation)
+            if let divergence = outcome.divergence {
+                throw CommandFailure(.command, "\(label): " + divergence + "; the session is unchanged")
+            }
             if outcome.interrupted {
                 throw CommandFailure(.interrupted, "compare interrupted during \(label); the session is unchanged")
             }
@@ -63,7 +66,7 @@ struct StrategyComparison {
         table.footer = "\(steps) steps each, lr \(Double(rate).formatted), batch \(batch)×\(seqLen), seed \(state.seed), budget=\(budget); "
             + "final loss = mean of the last 10% of steps"
         let chart = Figures.lossChart(title: "fine-tuning loss by targets", curves: curves)
-        return MimeBundle(plain: table.plainText, html: table.html + (chart.map { "\n" + $0 } ?? ""), svg: chart)
+        return table.bundle(with: chart)
     }
 
     /// The selectors with their ranks; for an equal budget each rank is the one

@@ -6,8 +6,11 @@ import LinearAlgebra
 /// Query head `h` reads key/value head `h / groupSize`. Each (sequence, head)
 /// pair is two matrix products through BLAS with row strides, so no head is
 /// ever copied out: `S = Q Kᵀ / √d`, `P = softmax(S)` under the causal mask,
-/// `O = P V`. The probabilities are kept for backward. Sequences are
-/// independent, so each core takes a block of them.
+/// `O = P V`. The probabilities are not kept: backward recomputes them
+/// from Q and K (one extra `Q Kᵀ` per head, a few per cent of the step),
+/// which saves `batch · heads · seq²` floats per layer — the largest
+/// activation of all at long contexts. Sequences are independent, so each
+/// core takes a block of them.
 public struct CausalAttention: Sendable {
     public let heads: Int
     public let kvHeads: Int
@@ -24,19 +27,15 @@ public struct CausalAttention: Sendable {
     var queryStride: Int { heads * headDim }
     var keyValueStride: Int { kvHeads * headDim }
 
-    /// `probabilities` is `[batch, heads, seq, seq]`.
-    public func forward(output: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-                        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-                        batch: Int, seqLen: Int) {
+    /// `scratch` holds `batch · seq²` floats (one head's probabilities per sequence).
+    public func forward(output: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>, key: UnsafePointer<Float>,
+                        value: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int) {
         Parallel.forEachChunk(of: batch, cost: batch * heads * seqLen * seqLen * headDim) { sequences in
             for b in sequences {
+                let p = scratch + b * seqLen * seqLen
                 for h in 0..<heads {
-                    let q = query + b * seqLen * queryStride + h * headDim
                     let kv = b * seqLen * keyValueStride + (h / groupSize) * headDim
-                    let p = probabilities + (b * heads + h) * seqLen * seqLen
-                    BLAS.single(transposeA: false, transposeB: true, m: seqLen, n: seqLen, k: headDim, alpha: scale,
-                                a: q, lda: queryStride, b: key + kv, ldb: keyValueStride, beta: 0, c: p, ldc: seqLen)
-                    Self.causalSoftmaxInPlace(p, seqLen: seqLen)
+                    probabilities(into: p, sequence: b, head: h, query: query, key: key, seqLen: seqLen)
                     BLAS.single(transposeA: false, transposeB: false, m: seqLen, n: headDim, k: seqLen, alpha: 1,
                                 a: p, lda: seqLen, b: value + kv, ldb: keyValueStride, beta: 0,
                                 c: output + b * seqLen * queryStride + h * headDim, ldc: queryStride)
@@ -45,41 +44,44 @@ public struct CausalAttention: Sendable {
         }
     }
 
+    /// `P = softmax(Q Kᵀ / √d)` of one head of one sequence, under the causal mask.
+    private func probabilities(into p: UnsafeMutablePointer<Float>, sequence b: Int, head h: Int,
+                               query: UnsafePointer<Float>, key: UnsafePointer<Float>, seqLen: Int) {
+        let q = query + b * seqLen * queryStride + h * headDim
+        let k = key + b * seqLen * keyValueStride + (h / groupSize) * headDim
+        BLAS.single(transposeA: false, transposeB: true, m: seqLen, n: seqLen, k: headDim, alpha: scale,
+                    a: q, lda: queryStride, b: k, ldb: keyValueStride, beta: 0, c: p, ldc: seqLen)
+        Self.causalSoftmaxInPlace(p, seqLen: seqLen)
+    }
+
     /// Row `i` keeps columns `0...i`; the rest become exact zeros so that the
     /// products with V (and their gradients) ignore the future.
     static func causalSoftmaxInPlace(_ p: UnsafeMutablePointer<Float>, seqLen: Int) {
         for i in 0..<seqLen {
             let row = p + i * seqLen
-            var maxScore = -Float.infinity
-            for j in 0...i { maxScore = max(maxScore, row[j]) }
-            var total: Float = 0
-            for j in 0...i {
-                let e = exp(row[j] - maxScore)
-                row[j] = e
-                total += e
-            }
-            let inverse = 1 / total
-            for j in 0...i { row[j] *= inverse }
+            let maxScore = VectorMath.maximum(row, count: i + 1)
+            let total = VectorMath.exponentiateInPlace(row, count: i + 1, subtracting: maxScore)
+            VectorMath.scaleInPlace(row, count: i + 1, by: 1 / total)
             if i + 1 < seqLen { (row + i + 1).update(repeating: 0, count: seqLen - i - 1) }
         }
     }
 
     /// Overwrites `queryGradient`, `keyGradient`, `valueGradient`.
-    /// `scratch` holds `batch · seqLen²` floats (dP, then dS, one square per sequence).
+    /// `scratch` holds `2 · batch · seqLen²` floats: per sequence, the recomputed
+    /// probabilities of one head and its dP (then dS).
     public func backward(queryGradient: UnsafeMutablePointer<Float>, keyGradient: UnsafeMutablePointer<Float>,
                          valueGradient: UnsafeMutablePointer<Float>, outputGradient: UnsafePointer<Float>,
                          query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
-                         probabilities: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                         batch: Int, seqLen: Int) {
+                         scratch: UnsafeMutablePointer<Float>, batch: Int, seqLen: Int) {
         keyGradient.update(repeating: 0, count: batch * seqLen * keyValueStride)
         valueGradient.update(repeating: 0, count: batch * seqLen * keyValueStride)
         Parallel.forEachChunk(of: batch, cost: batch * heads * seqLen * seqLen * headDim) { sequences in
             for b in sequences {
-                let dS = scratch + b * seqLen * seqLen
+                let p = scratch + 2 * b * seqLen * seqLen, dS = p + seqLen * seqLen
                 for h in 0..<heads {
                     let qOffset = b * seqLen * queryStride + h * headDim
                     let kvOffset = b * seqLen * keyValueStride + (h / groupSize) * headDim
-                    let p = probabilities + (b * heads + h) * seqLen * seqLen
+                    probabilities(into: p, sequence: b, head: h, query: query, key: key, seqLen: seqLen)
                     let dO = outputGradient + qOffset
                     // dV += Pᵀ dO (the heads of a group accumulate into one value head)
                     BLAS.single(transposeA: true, transposeB: false, m: seqLen, n: headDim, k: seqLen, alpha: 1,

@@ -13,11 +13,9 @@ public enum CrossEntropy {
             let target = Int(targets[r])
             guard target >= 0 else { return nil }
             let z = logits + r * vocab
-            var maxLogit = -Float.infinity
-            for i in 0..<vocab { maxLogit = max(maxLogit, z[i]) }
-            var total: Double = 0
-            for i in 0..<vocab { total += Double(exp(z[i] - maxLogit)) }
-            return log(total) - Double(z[target] - maxLogit)
+            let maxLogit = VectorMath.maximum(z, count: vocab)
+            let total = VectorMath.sumOfExponentials(z, count: vocab, subtracting: maxLogit)
+            return log(Double(total)) - Double(z[target] - maxLogit)
         }
     }
 
@@ -33,17 +31,10 @@ public enum CrossEntropy {
                 z.update(repeating: 0, count: vocab)
                 return nil
             }
-            var maxLogit = -Float.infinity
-            for i in 0..<vocab { maxLogit = max(maxLogit, z[i]) }
-            var total: Float = 0
-            for i in 0..<vocab {
-                let e = exp(z[i] - maxLogit)
-                z[i] = e
-                total += e
-            }
+            let maxLogit = VectorMath.maximum(z, count: vocab)
+            let total = VectorMath.exponentiateInPlace(z, count: vocab, subtracting: maxLogit)
             let loss = -log(Double(z[target] / total))
-            let inverse = scale / total
-            for i in 0..<vocab { z[i] *= inverse }
+            VectorMath.scaleInPlace(z, count: vocab, by: scale / total)
             z[target] -= scale
             return loss
         }
