@@ -73,8 +73,8 @@ public final class Engine: @unchecked Sendable {
                 let result = try spec.handler(invocation, &next, context)
                 state = next
                 if let result { context.output.result(result) }
-            } catch let failure as CommandFailure where failure.kind == .interrupted {
-                // An interrupted command stopped at a consistent point: keep what it did.
+            } catch let failure as CommandFailure where failure.kind == .interrupted || failure.kind == .diverged {
+                // The command stopped at a consistent point (between steps): keep what it did.
                 state = next
                 throw failure
             }

@@ -279,3 +279,26 @@ struct SessionTests {
         #expect(rows(list, containing: "builtin:").count >= 2)
     }
 }
+
+@Suite("Training safety")
+struct TrainingSafetyTests {
+    @Test func divergenceIsUndoneAndReported() {
+        let engine = Engine.forTesting()
+        engine.run("\(SessionTests.small)\ndata finetune builtin:identity\nlora targets=q,v rank=2")
+        let before = engine.run("eval batches=1 batch=2").resultText
+        let diverged = engine.run("train steps=5 lr=1e30 batch=2")
+        #expect(diverged.error?.name == "TrainingDiverged")
+        #expect(diverged.error?.message.contains("that step was undone") == true)
+        let after = engine.run("eval batches=1 batch=2")
+        #expect(after.error == nil)
+        #expect(!after.resultText.contains("nan"))
+        #expect(before != "")
+    }
+
+    @Test func oversizedBatchesAndModelsAreRefused() {
+        let engine = Engine.forTesting()
+        #expect(engine.run("model tiny dim=76800").error?.message.contains("too large for LoRA Lab") == true)
+        engine.run("\(SessionTests.small)\ndata finetune builtin:identity\nlora targets=q rank=2")
+        #expect(engine.run("train batch=4096").error?.message == "line 1, col 13: batch × seq = 4096 × 128 = 524,288 tokens per step is more than 16,384; use a smaller batch or seq")
+    }
+}

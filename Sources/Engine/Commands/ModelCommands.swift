@@ -55,6 +55,11 @@ enum ModelCommands {
             let place = overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation
             throw CommandFailure(.argument, "cannot build this model: \(problem)", at: place)
         }
+        // Keep a typo (dim=76800) from exhausting memory before anything is built.
+        if config.parameterCount > 300_000_000 || config.maxSeq > 8192 {
+            let place = overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation
+            throw CommandFailure(.argument, "this model would be too large for LoRA Lab (\(config.parameterCount.grouped) parameters, context \(config.maxSeq); limits 300,000,000 and 8,192)", at: place)
+        }
         let seed = invocation.integer("seed").map(UInt64.init) ?? state.seed
         let model = Model(config: config, seed: seed)
         let written = (overrides + ["qk_norm", "seed"]).filter(invocation.isWritten)

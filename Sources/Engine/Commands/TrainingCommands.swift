@@ -173,7 +173,11 @@ enum TrainingCommands {
                 break
             }
             let batchData = try TrainingRun.batchWithTargets(&sampler)
-            let record = trainer.step(tokens: batchData.tokens, targets: batchData.targets, batch: batchData.batchSize, seqLen: batchData.seqLen)
+            guard let record = TrainingRun.guardedStep(trainer, batchData) else {
+                lab.forgetOptimizer()
+                state.lab = lab
+                throw CommandFailure(.diverged, TrainingRun.divergenceMessage(step: lab.steps(in: .finetune) + 1))
+            }
             let number = lab.steps(in: .finetune) + 1
             lab.lossHistory.append(LossPoint(phase: .finetune, step: number, loss: record.loss))
             lines.append("step \(number): loss \(String(format: "%.4f", record.loss))  (lr \(Double(record.learningRate).formatted), grad norm \(String(format: "%.3f", record.gradientNorm)))")
@@ -203,8 +207,8 @@ enum TrainingCommands {
         }
         // `step` continues with this optimizer and data order, at a constant rate.
         trainer.config.totalSteps = 0
-        lab.stepper = trainer
-        lab.stepSampler = run.sampler
+        lab.stepper = outcome.divergence == nil ? trainer : nil
+        lab.stepSampler = outcome.divergence == nil ? run.sampler : nil
         state.lab = lab
         return try summarize(outcome, what: "train", steps: steps, lab: lab, phase: .finetune)
     }
@@ -212,6 +216,9 @@ enum TrainingCommands {
     private static func summarize(_ outcome: TrainingRun.Outcome, what: String, steps: Int, lab: ModelLab,
                                   phase: LossPoint.Phase) throws(CommandFailure) -> MimeBundle {
         let losses = outcome.records.map(\.loss)
+        if let divergence = outcome.divergence {
+            throw CommandFailure(.diverged, "\(what): " + divergence + " (\(losses.count) good steps kept)")
+        }
         if outcome.interrupted {
             throw CommandFailure(.interrupted, "\(what) interrupted after \(losses.count) of \(steps) steps; the model keeps the steps taken"
                                  + (losses.last.map { " (last loss \(String(format: "%.4f", $0)))" } ?? ""))

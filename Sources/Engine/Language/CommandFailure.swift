@@ -14,6 +14,8 @@ struct CommandFailure: Error, Sendable, Equatable {
         case unavailable = "NotAvailable"
         /// Stopped by the user.
         case interrupted = "Interrupted"
+        /// Training stopped because a step's loss or gradient was not finite.
+        case diverged = "TrainingDiverged"
     }
 
     var kind: Kind

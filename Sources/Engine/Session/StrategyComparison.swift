@@ -44,6 +44,9 @@ struct StrategyComparison {
             let progress = ProgressDisplay(context: context, label: "compare \(index + 1)/\(contenders.count) \(label)", total: steps)
             progress.background = curves
             let outcome = try run.run(progress: progress, cancellation: context.cancellation)
+            if let divergence = outcome.divergence {
+                throw CommandFailure(.command, "\(label): " + divergence + "; the session is unchanged")
+            }
             if outcome.interrupted {
                 throw CommandFailure(.interrupted, "compare interrupted during \(label); the session is unchanged")
             }

@@ -15,6 +15,8 @@ struct TrainingRun {
         var records: [StepRecord]
         var interrupted: Bool
         var seconds: Double
+        /// Set when a step produced a non-finite loss or gradient (its update was undone).
+        var divergence: String?
     }
 
     /// Runs the steps; `afterStep` sees each record (to grow a loss curve).
@@ -28,14 +30,55 @@ struct TrainingRun {
                 return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
             }
             let batch = try Self.batchWithTargets(&sampler)
-            let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
+            guard let record = Self.guardedStep(trainer, batch) else {
+                let note = "diverged at step \(index + 1)"
+                progress?.finish(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), note: note)
+                return Outcome(records: records, interrupted: false, seconds: Date().timeIntervalSince(start),
+                               divergence: Self.divergenceMessage(step: index + 1))
+            }
             records.append(record)
             afterStep(record)
             progress?.update(step: index + 1, total: steps, records: records, seconds: Date().timeIntervalSince(start))
         }
         let seconds = Date().timeIntervalSince(start)
         progress?.finish(step: steps, total: steps, records: records, seconds: seconds, note: nil)
-        return Outcome(records: records, interrupted: false, seconds: seconds)
+        return Outcome(records: records, interrupted: false, seconds: seconds, divergence: nil)
+    }
+
+    /// Weights beyond this size mean the run has blown up (healthy ones stay
+    /// within a few units); the next forward pass would overflow.
+    static let weightLimit: Float = 1e4
+
+    /// One optimizer step that cannot poison the model: when the loss or the
+    /// gradient is not finite, or the update threw a weight out of range (a
+    /// learning rate far too large), the trainable tensors are put back as
+    /// they were and nil is returned. Checking the weights, not only the loss,
+    /// matters: the trainer refuses (traps on) a NaN loss at the *next* step.
+    static func guardedStep(_ trainer: Trainer, _ batch: TrainingBatch) -> StepRecord? {
+        let trainable = trainer.model.trainableParameters
+        let saved = trainable.map(\.matrix)
+        let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
+        let healthy = record.loss.isFinite && record.gradientNorm.isFinite
+            && trainable.allSatisfy { parameter in
+                (0..<parameter.count).allSatisfy { abs(parameter.value[$0]) < weightLimit }
+            }
+        if healthy { return record }
+        for (parameter, matrix) in zip(trainable, saved) { parameter.matrix = matrix }
+        return nil
+    }
+
+    static func divergenceMessage(step: Int) -> String {
+        "training diverged at step \(step) (the loss or gradient stopped being finite); that step was undone and the optimizer reset — try a smaller lr"
+    }
+
+    /// Tokens per step at most, so one batch's activations and logits stay within memory.
+    static let maxTokensPerStep = 16_384
+
+    static func checkBatchShape(batch: Int, seqLen: Int, _ invocation: Invocation) throws(CommandFailure) {
+        guard batch * seqLen <= maxTokensPerStep else {
+            throw CommandFailure(.argument, "batch × seq = \(batch) × \(seqLen) = \((batch * seqLen).grouped) tokens per step is more than \(maxTokensPerStep.grouped); use a smaller batch or seq",
+                                 at: invocation.isWritten("batch") ? invocation.location(of: "batch") : invocation.verbLocation)
+        }
     }
 
     /// A batch whose loss counts at least one token (a conversation cut before
@@ -51,11 +94,17 @@ struct TrainingRun {
     /// The sequence length for training: `seq=` if given (at most the model's context), else min(128, context).
     static func sequenceLength(_ invocation: Invocation, model: Model) throws(CommandFailure) -> Int {
         let context = model.config.maxSeq
-        guard let requested = invocation.integer("seq") else { return min(128, context) }
-        guard requested <= context else {
-            throw CommandFailure(.argument, "seq=\(requested) is longer than the model's context (\(context))", at: invocation.location(of: "seq"))
+        let length: Int
+        if let requested = invocation.integer("seq") {
+            guard requested <= context else {
+                throw CommandFailure(.argument, "seq=\(requested) is longer than the model's context (\(context))", at: invocation.location(of: "seq"))
+            }
+            length = requested
+        } else {
+            length = min(128, context)
         }
-        return requested
+        try checkBatchShape(batch: invocation.integer("batch") ?? 8, seqLen: length, invocation)
+        return length
     }
 
     static func sampler(for data: DataChoice, batch: Int, seqLen: Int, seed: UInt64) throws(CommandFailure) -> BatchSampler {
