@@ -6,7 +6,7 @@ import jupyter_kernel_test
 pytestmark = pytest.mark.usefixtures("kernelspec")
 
 # A model small enough to build in milliseconds, for the samples that need one.
-TINY_MODEL = "model tiny dim=32 layers=1 heads=2 kv_heads=2 ffn=64 seq=16"
+TINY_MODEL = "model tiny dim=32 layers=1 heads=2 kv_heads=2 ffn=64 seq=64"
 
 
 class LoRALabKernelTests(jupyter_kernel_test.KernelTests):
@@ -28,13 +28,19 @@ class LoRALabKernelTests(jupyter_kernel_test.KernelTests):
     code_page_something = "lora?"
     code_generate_error = "no_such_command 42"
 
+    # A cell's last result is its execute_result; results before it are
+    # display_data. The display samples run in order on one kernel: the first
+    # builds and trains a little, so the next two have something to show (and
+    # every display_data of a sample must carry the sample's MIME type).
     code_execute_result = [
         {"code": "set seed=7\nset", "result": "seed=7"},
-        {"code": 'print "settings:"\nset', "mime": "text/plain"},
+        {"code": f"{TINY_MODEL}\nshow model", "mime": "text/html"},
     ]
-    # Interim (until the model commands land): text/plain displays only.
     code_display_data = [
-        {"code": "help\nset", "mime": "text/plain"},
+        {"code": f"{TINY_MODEL}\ndata finetune builtin:identity\nlora targets=q,v rank=2\nstep 2\nset",
+         "mime": "text/plain"},
+        {"code": "show model\nset", "mime": "text/html"},
+        {"code": "spectrum\nset", "mime": "image/svg+xml"},
     ]
 
     code_history_pattern = "set seed=7*"

@@ -1,6 +1,8 @@
 """`loralab run FILE`: scripts run top to bottom and stop at the first
 failing line with its line, column and a caret."""
+import signal
 import subprocess
+import time
 
 from test_repl_support import REPO, loralab_binary
 
@@ -50,3 +52,24 @@ def test_a_script_without_errors_prints_its_results_in_order(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hello, world\ncontinued\n"
     assert result.stderr == "to stderr\n"
+
+
+def test_sigint_stops_a_training_script_cleanly_with_status_130(tmp_path):
+    script = tmp_path / "long.lora"
+    script.write_text("model tiny dim=32 layers=1 heads=2 kv_heads=1 ffn=64 seq=128\n"
+                      "data pretrain builtin:tinystories\n"
+                      "data finetune builtin:identity\n"
+                      "lora targets=q,v rank=4\n"
+                      "train steps=100000 batch=2\n"
+                      'print "not reached"\n')
+    child = subprocess.Popen([loralab_binary(), "run", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    time.sleep(2.0)  # building the tiny model and loading the corpora take well under this
+    assert child.poll() is None, "training 100000 steps must still be running"
+    interrupted_at = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=10)
+    assert time.monotonic() - interrupted_at < 1.0
+    assert child.returncode == 130
+    assert "interrupted" in stderr
+    assert "not reached" not in stdout

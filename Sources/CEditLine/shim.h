@@ -65,16 +65,6 @@ static inline int loralab_history_enter(History *list, const char *line) {
     return history(list, &event, H_ENTER, line);
 }
 
-static inline int loralab_history_load(History *list, const char *path) {
-    HistEvent event;
-    return history(list, &event, H_LOAD, path);
-}
-
-static inline int loralab_history_save(History *list, const char *path) {
-    HistEvent event;
-    return history(list, &event, H_SAVE, path);
-}
-
 /// Columns of the terminal on `fd`, or 0 when it is not a terminal.
 static inline int loralab_terminal_columns(int fd) {
     struct winsize size;

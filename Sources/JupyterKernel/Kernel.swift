@@ -8,7 +8,11 @@ import Foundation
 /// Threads: the caller's thread serves shell (and runs cells); control and
 /// heartbeat each have a thread; iopub is shared behind a lock.
 public enum Kernel {
-    public static func run(connection: ConnectionInfo, engine: Engine = Engine()) throws -> Never {
+    /// `makeEngine` runs after the sockets are bound: a frontend connects
+    /// within milliseconds of launching the kernel, and a connection refused
+    /// then costs it libzmq's reconnect interval (100–200 ms), while opening a
+    /// session (reading the history file) can take tens of milliseconds.
+    public static func run(connection: ConnectionInfo, makeEngine: () -> Engine = { Engine() }) throws -> Never {
         guard let context = zmq_ctx_new() else {
             throw KernelError.zeroMQ("cannot create a context: \(ZeroMQSocket.lastError())")
         }
@@ -27,6 +31,7 @@ public enum Kernel {
         try stdin.bind(connection.endpoint(port: connection.stdinPort))
         try iopub.bind(connection.endpoint(port: connection.iopubPort))
         try heartbeat.bind(connection.endpoint(port: connection.heartbeatPort))
+        let engine = makeEngine()
 
         let iopubChannel = IOPubChannel(socket: iopub, codec: codec)
         let lifecycle = KernelLifecycle(engine: engine, iopub: iopubChannel)

@@ -11,13 +11,21 @@ public final class InteractiveSession {
     public static let continuationPrompt = " ...> "
 
     private let engine: Engine
-    private let historyPath: String?
     private let output: OutputSink
 
-    public init(engine: Engine, historyPath: String? = HistoryFile.defaultPath(), output: OutputSink = StandardStreams()) {
+    /// The session's history is the engine's: its earlier inputs are what the
+    /// arrow keys recall, and every cell run here is added to it by the engine.
+    public init(engine: Engine, output: OutputSink = StandardStreams()) {
         self.engine = engine
-        self.historyPath = historyPath
         self.output = output
+    }
+
+    /// Earlier inputs, one physical line per entry so that recalling one
+    /// never puts a newline inside the line being edited.
+    private func recalledLines() -> [String] {
+        engine.history.all.flatMap { entry in
+            entry.input.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        }
     }
 
     /// Runs until the user leaves; returns the process exit status.
@@ -25,7 +33,7 @@ public final class InteractiveSession {
         let renderer = EventRenderer(sink: output, capabilities: .detect())
         let runner = CellRunner(engine: engine, renderer: renderer)
         let engine = self.engine
-        guard let editor = LineEditor(programName: "loralab", historyPath: historyPath, output: output,
+        guard let editor = LineEditor(programName: "loralab", recalledLines: recalledLines(), output: output,
                                       completer: { code, cursor in engine.complete(code, cursor: cursor) })
         else {
             output.write("loralab: cannot start the line editor on this terminal\n", to: .stderr)
@@ -56,9 +64,7 @@ public final class InteractiveSession {
                 editor.remember(line)
                 guard let code = cell.add(line, completeness: engine.isComplete) else { continue }
                 if code.allSatisfy(\.isWhitespace) { continue }
-                if case .interrupted = runner.run(code) {
-                    output.write("(interrupted)\n", to: .stderr)
-                }
+                runner.run(code)
             }
         }
     }

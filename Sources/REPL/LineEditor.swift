@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// A line editor on a terminal, over libedit (BSD licence): emacs-style
-/// editing, history recalled with the arrow keys and kept in a file, Tab
+/// editing, history recalled with the arrow keys, Tab
 /// completion answered by a callback, and Ctrl-C read as a key.
 ///
 /// Ctrl-C: while it edits, libedit's terminal mode has `isig` turned off, so
@@ -27,8 +27,6 @@ final class LineEditor {
 
     private let editLine: OpaquePointer
     private let history: OpaquePointer
-    private let historyPath: String?
-    private var historyWarningShown = false
     private let completer: Completer
     private let output: OutputSink
 
@@ -38,7 +36,8 @@ final class LineEditor {
     /// Set by the Ctrl-C key function, read when `el_gets` returns.
     private var interruptedLineWasEmpty: Bool?
 
-    init?(programName: String, historyPath: String?, output: OutputSink, completer: @escaping Completer) {
+    /// - Parameter recalledLines: earlier inputs, oldest first, for the arrow keys.
+    init?(programName: String, recalledLines: [String], output: OutputSink, completer: @escaping Completer) {
         LineEditor.chooseCharacterLocale()
         guard let input = fdopen(0, "r"), let out = fdopen(1, "w"), let err = fdopen(2, "w"),
               let editLine = el_init(programName, input, out, err),
@@ -46,23 +45,22 @@ final class LineEditor {
         else { return nil }
         self.editLine = editLine
         self.history = history
-        self.historyPath = historyPath
         self.completer = completer
         self.output = output
 
         loralab_history_set_size(history, 2000)
         loralab_history_set_unique(history, 1)
-        if let historyPath {
-            _ = loralab_history_load(history, historyPath)  // a first session has no file yet
-        }
+        for line in recalledLines { remember(line) }
 
         loralab_el_set_client_data(editLine, Unmanaged.passUnretained(self).toOpaque())
         loralab_el_set_editor(editLine, "emacs")
         loralab_el_set_history(editLine, history)
-        // libedit's own signal handling would re-send SIGINT to the process
-        // group; we need none of it, since Ctrl-C is a key while editing.
-        loralab_el_set_signal_handling(editLine, 0)
+        // While editing, Ctrl-C, Ctrl-Z and Ctrl-\ are keys, not signals.
         loralab_el_set_edit_mode_tty_flag(editLine, "-isig")
+        // libedit's handlers, active only inside el_gets, restore the terminal
+        // before a SIGTERM/SIGHUP/SIGTSTP from elsewhere takes effect and
+        // redraw after SIGCONT and SIGWINCH; ours (SIGINT) is back outside it.
+        loralab_el_set_signal_handling(editLine, 1)
         loralab_el_set_prompt(editLine) { editLine in
             guard let editor = LineEditor.owner(of: editLine) else { return nil }
             return editor.promptCString
@@ -100,25 +98,23 @@ final class LineEditor {
             interruptedLineWasEmpty = nil
             return .interrupted(lineWasEmpty: lineWasEmpty)
         }
+        if line == nil && count < 0 && errno == EINTR {
+            // A signal from elsewhere (`kill -INT`) broke the read: treat it
+            // like Ctrl-C on a line, never as the end of the session.
+            output.write("\n", to: .stdout)
+            return .interrupted(lineWasEmpty: false)
+        }
         guard let line, count > 0 else { return .endOfInput }
         var text = String(cString: line)
         if text.hasSuffix("\n") { text.removeLast() }
         return .line(text)
     }
 
-    /// Adds a line to the history and writes the history file, so that a
-    /// session killed later still keeps it.
+    /// Adds a line to what the arrow keys recall. Keeping inputs across
+    /// sessions is the engine's history, which records every cell it runs.
     func remember(_ line: String) {
         guard !line.allSatisfy(\.isWhitespace) else { return }
         loralab_history_enter(history, line)
-        guard let historyPath else { return }
-        if HistoryFile.prepareDirectory(for: historyPath), loralab_history_save(history, historyPath) >= 0 {
-            return
-        }
-        if !historyWarningShown {
-            historyWarningShown = true
-            output.write("warning: cannot write the history file \(historyPath)\n", to: .stderr)
-        }
     }
 
     // MARK: - Key functions (called by libedit inside el_gets)

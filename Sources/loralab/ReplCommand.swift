@@ -12,16 +12,19 @@ struct ReplCommand: ParsableCommand {
         commandName: "repl",
         abstract: "Interactive session (the default). Reads commands from standard input when it is not a terminal.",
         discussion: """
-            History is kept in $LORALAB_HISTORY_FILE, else $XDG_DATA_HOME/loralab/repl_history, \
-            else ~/.local/share/loralab/repl_history.
+            Inputs typed at the prompt are kept in the engine's history file \
+            ($LORALAB_HISTORY_FILE, else ~/.local/share/loralab/history.jsonl) and recalled with the arrow keys.
             """)
 
     func run() throws {
-        let engine = Engine()
         let status: Int32
         if isatty(0) != 0 {
-            status = InteractiveSession(engine: engine).run()
+            // Interactive inputs are kept in the persistent history, for the
+            // arrow keys of later sessions and the kernel's history requests.
+            status = InteractiveSession(engine: Engine()).run()
         } else {
+            // Piped commands are a script in all but name: not recorded.
+            let engine = Engine(history: .inMemory())
             InterruptRouting.route(to: engine.cancellation)
             status = PipedSession(engine: engine).run()
         }

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let engine = Engine()
+        let engine = Engine(history: .inMemory())
         InterruptRouting.route(to: engine.cancellation)
         let status = ScriptRunner(engine: engine).run(path: file)
         if status != .succeeded { throw ExitCode(status.rawValue) }
