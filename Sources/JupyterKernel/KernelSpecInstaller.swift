@@ -20,6 +20,8 @@ public struct KernelSpecInstaller {
     public var name: String
     public var displayName: String?
     public var destination: Destination
+    /// Variables for the kernel's process (kernel.json's `env`); empty writes none.
+    public var environment: [String: String] = [:]
 
     public init(name: String = defaultName, displayName: String? = nil, destination: Destination = .user) {
         self.name = name
@@ -72,6 +74,7 @@ public struct KernelSpecInstaller {
         argv[0] = executable.path
         spec["argv"] = argv
         if let displayName { spec["display_name"] = displayName }
+        if !environment.isEmpty { spec["env"] = environment }
         return try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 

@@ -36,6 +36,10 @@ public enum BLASKernelSelection {
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 
+    /// Set (to the core type) in the re-executed process, so that it knows the
+    /// choice was ours and not the user's.
+    static let chosenMarker = "LORALAB_CHOSE_OPENBLAS_CORETYPE"
+
     /// Re-executes this program with `OPENBLAS_CORETYPE` set when OpenBLAS fell
     /// back to a generic kernel on a processor that can do better. Returns
     /// (doing nothing) otherwise or if the exec fails.
@@ -43,7 +47,16 @@ public enum BLASKernelSelection {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
               let core = betterCoreType(currentCore: coreName, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(chosenMarker, core, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv returns only on failure: carry on with the kernels we have.
+    }
+
+    /// What a launcher of this program (a kernelspec's `env`) should set so
+    /// that the child starts on the right kernels without re-executing:
+    /// `OPENBLAS_CORETYPE` when this process had to choose it, else nothing.
+    public static var environmentForLaunchers: [String: String] {
+        guard let core = ProcessInfo.processInfo.environment[chosenMarker] else { return [:] }
+        return ["OPENBLAS_CORETYPE": core]
     }
 }

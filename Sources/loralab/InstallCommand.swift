@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JupyterKernel
+import LinearAlgebra
 
 /// `loralab install`: registers this binary as a Jupyter kernel.
 struct InstallCommand: ParsableCommand {
@@ -46,7 +47,9 @@ struct InstallCommand: ParsableCommand {
         }
         let destination: KernelSpecInstaller.Destination =
             if let prefix { .prefix(prefix) } else if sysPrefix { .sysPrefix } else { .user }
-        let installer = KernelSpecInstaller(name: name, displayName: displayName, destination: destination)
+        var installer = KernelSpecInstaller(name: name, displayName: displayName, destination: destination)
+        // Spares each kernel start the re-execution that picks OpenBLAS's kernels.
+        installer.environment = BLASKernelSelection.environmentForLaunchers
         let directory = try installer.install(executable: executable, templateDirectory: templates)
         print("installed kernelspec '\(name)' in \(directory.path)")
     }

@@ -39,3 +39,14 @@ import LinearAlgebra
         for _ in 0..<10_000 { let u = g.uniform(); #expect(u >= 0 && u < 1) }
     }
 }
+
+@Suite struct BLASKernelSelectionTests {
+    @Test func choosesAModernKernelOnlyWhenOpenBLASFellBack() {
+        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["avx2", "fma"]) == "Haswell")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["sse3"]) == nil)
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: avx512) == nil)
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "SkylakeX", cpuFlags: avx512) == nil)
+    }
+}
