@@ -3,13 +3,13 @@
 # alternately on the same configurations, so that their ratio is measured in one
 # sitting on one machine. Not part of CI: the peer needs a multi-GB venv, made by
 #   bash ../shared/bench/setup-peers.sh PEERS_DIR
-# Usage: tools/bench-side-by-side.sh PEERS_DIR [ROUNDS]
+# Usage: tools/bench-side-by-side.sh PEERS_DIR [ROUNDS]   (SHARED_BENCH overrides ../shared/bench)
 set -euo pipefail
 peers=${1:?usage: tools/bench-side-by-side.sh PEERS_DIR [ROUNDS]}
 rounds=${2:-2}
 cd "$(dirname "$0")/.."
 bin=.build/release/loralab
-bench=../shared/bench/torch_lora_bench.py
+bench=${SHARED_BENCH:-../shared/bench}/torch_lora_bench.py
 [ -x "$bin" ] || swift build -c release --product loralab
 configs=(
   "tiny attn 8 8 128"
