@@ -10,8 +10,6 @@ struct CommandFailure: Error, Sendable, Equatable {
         case argument = "ArgumentError"
         /// The command was understood but cannot run in this session.
         case command = "CommandError"
-        /// A module the command needs has not been built yet.
-        case unavailable = "NotAvailable"
         /// Stopped by the user.
         case interrupted = "Interrupted"
         /// Training stopped because a step's loss or gradient was not finite.
