@@ -74,6 +74,6 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "dim=\(dim) layers=\(layers) heads=\(heads) kv_heads=\(kvHeads) ffn=\(ffn) vocab=\(vocabSize) seq=\(maxSeq)"
-            + (qkNorm ? " qk_norm=true" : "")
+            + (qkNorm ? " qk_norm=true" : "") + (ropeTheta == 1_000_000 ? "" : " rope_theta=\(ropeTheta)")
     }
 }

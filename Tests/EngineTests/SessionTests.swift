@@ -44,6 +44,13 @@ struct SessionTests {
         #expect(engine.run("model tiny dim=32 layers=2 heads=4 kv_heads=4 ffn=64").resultText.contains("square (MiniMind's LoRA rule): q,k,v,o"))
     }
 
+    @Test func ropeThetaIsConfigurable() {
+        let engine = Engine.forTesting()
+        #expect(engine.run("model tiny dim=32 layers=1 rope_theta=10000").resultText.contains("rope_theta=10000.0"))
+        #expect(!engine.run(Self.small).resultText.contains("rope_theta"), "the default (1e6) is not repeated")
+        #expect(engine.run("model tiny rope_theta=1").error?.message == "line 1, col 23: 'rope_theta' must be at least 2.0, got 1.0")
+    }
+
     @Test func failedModelKeepsTheOldModel() {
         let engine = Engine.forTesting()
         engine.run(Self.small)

@@ -16,6 +16,7 @@ enum ModelCommands {
                         ParameterSpec("ffn", .integer(minimum: 1), "feed-forward inner size"),
                         ParameterSpec("seq", .integer(minimum: 2), "context length"),
                         ParameterSpec("qk_norm", .boolean, "RMSNorm on q and k per head (minimind3)"),
+                        ParameterSpec("rope_theta", .number(minimum: 2, maximum: nil), "rotary base θ (default 1e6, as MiniMind)"),
                     ],
                     details: """
                     Replaces the session's model (and drops its adapters, optimizer and
@@ -51,6 +52,7 @@ enum ModelCommands {
         if let ffn = invocation.integer("ffn") { config.ffn = ffn }
         if let seq = invocation.integer("seq") { config.maxSeq = seq }
         if let qkNorm = invocation.boolean("qk_norm") { config.qkNorm = qkNorm }
+        if let theta = invocation.number("rope_theta") { config.ropeTheta = Float(theta) }
         if let problem = config.validationError {
             let place = overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation
             throw CommandFailure(.argument, "cannot build this model: \(problem)", at: place)
@@ -62,8 +64,12 @@ enum ModelCommands {
         }
         let seed = invocation.integer("seed").map(UInt64.init) ?? state.seed
         let model = Model(config: config, seed: seed)
-        let written = (overrides + ["qk_norm", "seed"]).filter(invocation.isWritten)
-            .map { name in "\(name)=\(invocation.integer(name).map(String.init) ?? invocation.boolean(name).map(String.init) ?? "")" }
+        let written = (overrides + ["qk_norm", "rope_theta", "seed"]).filter(invocation.isWritten)
+            .map { name in
+                let value = invocation.integer(name).map(String.init) ?? invocation.boolean(name).map(String.init)
+                    ?? invocation.number(name).map { String($0) } ?? ""
+                return "\(name)=\(value)"
+            }
         state.lab = ModelLab(model: model, origin: ([preset] + written).joined(separator: " "))
         let square = Set(model.linears.filter(\.isSquare).map { MatrixNames.short($0).split(separator: ".").last.map(String.init) ?? "" })
         let kinds = ["q", "k", "v", "o", "gate", "up", "down"]
