@@ -57,10 +57,9 @@ extension Model {
         if !(config.dropout >= 0 && config.dropout < 1) { throw .invalidDropout(config.dropout) }
         for linear in targets {
             if linear.adapter != nil { throw .alreadyAdapted(linear.name) }
+            // B·A cannot have a higher rank than min(out, in): a larger r only costs memory.
             let limit = min(linear.inFeatures, linear.outFeatures)
-            if config.initialization == .pissa && config.rank > limit {
-                throw .rankTooLarge(rank: config.rank, layer: linear.name, limit: limit)
-            }
+            if config.rank > limit { throw .rankTooLarge(rank: config.rank, layer: linear.name, limit: limit) }
         }
         if adaptedLinears.contains(where: { $0.adapter!.isMerged }) { throw .merged }
         setBaseTrainable(false)

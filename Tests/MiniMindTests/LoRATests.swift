@@ -66,6 +66,11 @@ import Testing
         #expect(throws: AdaptationError.rankTooLarge(rank: 100, layer: "model.layers.0.self_attn.k_proj", limit: 64)) {
             try model.attachLoRA(TargetSelector(parsing: "k"), config: LoRAConfig(rank: 100, initialization: .pissa), seed: 0)
         }
+        // Any init: a rank past min(out, in) buys nothing and could exhaust memory.
+        #expect(throws: AdaptationError.rankTooLarge(rank: 1_000_000, layer: "model.layers.0.mlp.up_proj", limit: 128)) {
+            try model.attachLoRA(TargetSelector(parsing: "up"), config: LoRAConfig(rank: 1_000_000), seed: 0)
+        }
+        #expect(model.adaptedLinears.count == 4)
     }
 }
 

@@ -86,7 +86,15 @@ enum LoRACommands {
         do {
             attached = try model.attachLoRA(selector, config: config, seed: state.seed)
         } catch {
-            throw CommandFailure(.command, error.description, at: invocation.verbLocation)
+            // Point at the parameter the model refused, when there is one.
+            switch error {
+            case .invalidRank, .rankTooLarge:
+                throw CommandFailure(.argument, error.description, at: invocation.location(of: "rank"))
+            case .invalidDropout:
+                throw CommandFailure(.argument, error.description, at: invocation.location(of: "dropout"))
+            default:
+                throw CommandFailure(.command, error.description, at: invocation.verbLocation)
+            }
         }
         let description = "targets=\(selector.description) rank=\(rank)"
         lab.adaptation = [lab.adaptation, description].compactMap { $0 }.joined(separator: " + ")
