@@ -26,7 +26,8 @@ def test_prompt_appears_and_a_command_prints(tmp_path):
 
 
 def test_tab_completes_spec_to_spectrum(tmp_path):
-    history = tmp_path / "history"
+    # The engine keeps a path ending in .jsonl as given (it appends .jsonl otherwise).
+    history = tmp_path / "history.jsonl"
     child = spawn_repl(history)
     child.send("spec\t")
     # libedit redraws only what changed: the completed tail of the word.

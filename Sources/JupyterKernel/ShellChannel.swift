@@ -38,10 +38,13 @@ final class ShellChannel {
             channel.reply(to: request, KernelInfo.replyContent(for: engine.languageInfo))
         case "execute_request":
             let outcome = CellExecution(engine: engine, iopub: iopub).run(request)
+            let stopping = outcome.failed && (request.content["stop_on_error"] as? Bool ?? true)
+            // Take the queue before replying: a cell the client sends after it
+            // has seen this error must run, so only what was already queued is
+            // aborted (and its replies still follow this one, in order).
+            let queuedBehind = stopping ? queuedRequests() : []
             channel.reply(to: request, outcome.reply)
-            if outcome.failed, request.content["stop_on_error"] as? Bool ?? true {
-                abortQueuedExecutions()
-            }
+            if stopping { abortExecutions(in: queuedBehind) }
         case "complete_request":
             channel.reply(to: request, completion(for: request.content))
         case "inspect_request":
@@ -70,18 +73,25 @@ final class ShellChannel {
         "comm_close", "shutdown_request",
     ]
 
-    /// After a failed cell sent with stop_on_error, the cells already queued
+    /// Every request waiting on the socket right now.
+    private func queuedRequests() -> [IncomingMessage] {
+        var queued: [IncomingMessage] = []
+        while let next = channel.nextRequest(wait: false) { queued.append(next) }
+        return queued
+    }
+
+    /// After a failed cell sent with stop_on_error, the cells that were queued
     /// behind it are answered as aborted instead of run (a notebook's
     /// "run all" stops at the first error). Other requests are served as usual.
-    private func abortQueuedExecutions() {
-        while let queued = channel.nextRequest(wait: false) {
-            guard queued.msgType == "execute_request" else {
-                handle(queued)
+    private func abortExecutions(in queued: [IncomingMessage]) {
+        for request in queued {
+            guard request.msgType == "execute_request" else {
+                handle(request)
                 continue
             }
-            iopub.publishStatus("busy", parent: queued)
-            channel.reply(to: queued, CellExecution.abortedReply(executionCount: engine.executionCount))
-            iopub.publishStatus("idle", parent: queued)
+            iopub.publishStatus("busy", parent: request)
+            channel.reply(to: request, CellExecution.abortedReply(executionCount: engine.executionCount))
+            iopub.publishStatus("idle", parent: request)
         }
     }
 
