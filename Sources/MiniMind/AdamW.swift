@@ -1,3 +1,5 @@
+import Foundation
+
 /// AdamW (Loshchilov & Hutter): Adam with bias correction and decoupled
 /// weight decay, applied to whatever tensors it is given.
 ///
@@ -43,5 +45,3 @@ public final class AdamW: @unchecked Sendable {
         }
     }
 }
-
-import Foundation
