@@ -19,10 +19,12 @@ public enum BLASKernelSelection {
     }
 
     /// The core type to ask for, or nil when OpenBLAS's own choice should stand.
-    public static func betterCoreType(currentCore: String, cpuFlags: Set<String>) -> String? {
+    /// `cpuFlags` is only read when OpenBLAS fell back (it reads /proc/cpuinfo at start-up).
+    public static func betterCoreType(currentCore: String, cpuFlags: @autoclosure () -> Set<String>) -> String? {
         let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",
                                           "coppermine", "northwood", "banias", "unknown"]
         guard fallbackCores.contains(currentCore.lowercased()) else { return nil }
+        let cpuFlags = cpuFlags()
         if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]) { return "SkylakeX" }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         return nil

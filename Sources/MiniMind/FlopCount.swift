@@ -16,18 +16,15 @@ extension Model {
         let attentionPerLayer = 4 * Double(batch * c.heads * seqLen * seqLen * c.headDim)
         var forward = 2 * rows * Double(c.dim * c.vocabSize) + Double(c.layers) * attentionPerLayer
         var backward = 2 * rows * Double(c.dim * c.vocabSize) * (embedding.requiresGrad ? 2 : 1)
-        let lowest = blocks.firstIndex { block in
-            block.linears.contains { $0.weight.requiresGrad || $0.adapter != nil }
-                || block.norms.contains(where: \.requiresGrad)
-        } ?? blocks.count
+        let lowest = lowestBlockNeedingGradient
         for block in blocks {
             for linear in block.linears {
                 let product = 2 * rows * Double(linear.inFeatures * linear.outFeatures)
                 forward += product
-                // Activation gradient, except into block 0's input under a frozen embedding.
-                let feedsFrozenInput = block.index == 0 && !embedding.requiresGrad && !block.inputNorm.requiresGrad
+                // Activation gradient, as far down as backward takes it.
+                let feedsUnneededInput = !needsNormedInputGradient(block)
                     && [block.q, block.k, block.v].contains { $0 === linear }
-                if block.index >= lowest && !feedsFrozenInput { backward += product }
+                if block.index >= lowest && !feedsUnneededInput { backward += product }
                 if linear.weight.requiresGrad { backward += product }     // weight gradient
                 if let adapter = linear.adapter, !adapter.isMerged {
                     let low = 2 * rows * Double(adapter.rank * (linear.inFeatures + linear.outFeatures))

@@ -196,8 +196,8 @@ public final class Model: @unchecked Sendable {
     }
 
     /// The lowest block whose parameters (or adapters) train: nothing below it
-    /// needs gradients, so backward stops there. `nil` when only the embedding trains.
-    private var lowestBlockNeedingGradient: Int {
+    /// needs gradients, so backward stops there (`blocks.count` when no block trains).
+    var lowestBlockNeedingGradient: Int {
         if embedding.requiresGrad { return 0 }
         for block in blocks {
             let trains = block.norms.contains(where: \.requiresGrad)
@@ -205,6 +205,12 @@ public final class Model: @unchecked Sendable {
             if trains { return block.index }
         }
         return blocks.count
+    }
+
+    /// Whether backward needs d(norm(input)) of a block: not in block 0 under a
+    /// frozen embedding and input norm, where nothing upstream trains.
+    func needsNormedInputGradient(_ block: TransformerBlock) -> Bool {
+        block.index > 0 || embedding.requiresGrad || block.inputNorm.requiresGrad
     }
 
     private func backward(_ acts: Activations, tokens: UnsafePointer<Int32>) {
@@ -229,7 +235,6 @@ public final class Model: @unchecked Sendable {
         let lowest = lowestBlockNeedingGradient
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
             let block = blocks[l], a = acts.layers[l]
-            let needInputGradient = l > 0 || embedding.requiresGrad
             // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first.
             RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
                             weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
@@ -277,8 +282,7 @@ public final class Model: @unchecked Sendable {
             // Recompute norm(input) for the q, k, v gradients.
             RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
                             weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            // In the lowest block under a frozen embedding nothing needs d(norm(input)).
-            let needNormedGradient = needInputGradient || block.inputNorm.requiresGrad
+            let needNormedGradient = needsNormedInputGradient(block)
             let dNormedOrNil = needNormedGradient ? dNormed : nil
             block.q.backward(input: acts.normed.pointer, outputGradient: dQueryRaw,
                              inputGradient: dNormedOrNil, accumulate: false, rows: rows)
