@@ -5,6 +5,8 @@
 SHELL := /bin/bash
 APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# JupyterLab refuses to start as root unless told; these machines run as root.
+LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/loralab
@@ -47,7 +49,7 @@ test: swift-test py-test
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
-	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/01-tour.ipynb
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(VENV)/bin/jupyter lab $(LAB_ROOT_FLAG) --ServerApp.root_dir=$(CURDIR)/notebooks $(CURDIR)/notebooks/01-tour.ipynb
 
 repl: build
 	$(BIN) repl
