@@ -41,8 +41,8 @@ kernelspec: build venv
 	$(BIN) install --prefix $(VENV)
 
 py-test: build venv kernelspec
-	@if ls tests/test_*.py >/dev/null 2>&1; then \
-	  JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter LORALAB_BIN=$(CURDIR)/$(BIN) $(PY) -m pytest -q tests; \
+	@if ls integration-tests/test_*.py >/dev/null 2>&1; then \
+	  JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter LORALAB_BIN=$(CURDIR)/$(BIN) $(PY) -m pytest -q integration-tests; \
 	else echo "no Python tests yet"; fi
 
 test: swift-test py-test
