@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // LoRA Lab: a Jupyter kernel, REPL and script runner for exploring LoRA on a
 // MiniMind-architecture model. Dependencies point down:
-//   loralab → JupyterKernel, REPL → Engine → MiniMind, Analysis, Charts, Corpus → LinearAlgebra → COpenBLAS
+//   loralab → JupyterKernel, REPL → Engine → Checkpoint → MiniMind, Corpus;
+//   Engine → Analysis, Charts; MiniMind, Analysis → LinearAlgebra → COpenBLAS
 import PackageDescription
 
 let package = Package(
@@ -28,9 +29,12 @@ let package = Package(
         .target(name: "Corpus"),
         .target(name: "Analysis", dependencies: ["LinearAlgebra"]),
         .target(name: "Charts"),
+        // Files the ecosystem uses (safetensors, Hugging Face folders, PyTorch
+        // checkpoints, tokenizer.json): beside the model, which knows nothing of them.
+        .target(name: "Checkpoint", dependencies: ["MiniMind", "Corpus", "LinearAlgebra"]),
 
         // The command language and its session: no transport, no terminal.
-        .target(name: "Engine", dependencies: ["MiniMind", "Corpus", "Analysis", "Charts", "LinearAlgebra"]),
+        .target(name: "Engine", dependencies: ["MiniMind", "Corpus", "Analysis", "Charts", "Checkpoint", "LinearAlgebra"]),
 
         // Front ends.
         .target(name: "JupyterKernel", dependencies: [
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "LinearAlgebra"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "MiniMind", "Corpus", "LinearAlgebra"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Engine"]),
     ],
