@@ -74,3 +74,18 @@ public struct IntruderDimensionReport: Equatable, Sendable {
         self.dimensions = found
     }
 }
+
+extension IntruderDimensionReport {
+    /// How many of the top-k directions would be intruders at each threshold ε
+    /// (the paper sweeps ε rather than trusting one value): a direction counts
+    /// at ε when its best cosine to W₀'s basis is below ε. Computed from the
+    /// cosines already found, so a sweep costs no further decomposition.
+    public func intruderCounts(thresholds: [Float]) throws -> [(threshold: Float, count: Int)] {
+        for threshold in thresholds where !(threshold.isFinite && (0...1).contains(threshold)) {
+            throw AnalysisError.invalidArgument("the cosine threshold ε must lie in [0, 1], got \(threshold)")
+        }
+        return thresholds.map { threshold in
+            (threshold, dimensions.reduce(0) { $0 + ($1.maxCosine < threshold ? 1 : 0) })
+        }
+    }
+}

@@ -70,3 +70,22 @@ import Analysis
         #expect(try IntruderDimensionReport(base: base, tuned: 2 * base, topK: 50).dimensions.count == 4)
     }
 }
+
+@Suite struct IntruderThresholdSweepTests {
+    @Test func countsGrowWithEpsilonAndAgreeWithAReportAtEachThreshold() throws {
+        var rng = SeededGenerator(seed: 75)
+        let base = rng.normalMatrix(rows: 40, cols: 32, std: 0.1)
+        let tuned = base + matmul(rng.normalMatrix(rows: 40, cols: 2, std: 0.5), rng.normalMatrix(rows: 2, cols: 32, std: 0.5))
+        let thresholds: [Float] = [0, 0.2, 0.4, 0.6, 0.8, 1]
+        let report = try IntruderDimensionReport(base: base, tuned: tuned, topK: 12)
+        let sweep = try report.intruderCounts(thresholds: thresholds)
+        #expect(sweep.map(\.threshold) == thresholds)
+        #expect(sweep.first?.count == 0)
+        for (earlier, later) in zip(sweep, sweep.dropFirst()) { #expect(earlier.count <= later.count) }
+        for (threshold, count) in sweep {
+            let single = try IntruderDimensionReport(base: base, tuned: tuned, topK: 12, threshold: threshold)
+            #expect(single.intruderCount == count)
+        }
+        #expect(throws: AnalysisError.self) { try report.intruderCounts(thresholds: [0.5, 1.5]) }
+    }
+}
