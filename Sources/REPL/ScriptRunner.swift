@@ -15,10 +15,10 @@ public struct ScriptRunner {
     }
 
     private let engine: Engine
-    private let output: OutputSink
+    private let output: TerminalOutput
     private let capabilities: TerminalCapabilities
 
-    public init(engine: Engine, output: OutputSink = StandardStreams(),
+    public init(engine: Engine, output: TerminalOutput = StandardStreams(),
                 capabilities: TerminalCapabilities = .detect()) {
         self.engine = engine
         self.output = output
