@@ -33,6 +33,7 @@ public final class InteractiveSession {
         let renderer = EventRenderer(sink: output, capabilities: .detect())
         let runner = CellRunner(engine: engine, renderer: renderer)
         let engine = self.engine
+        TerminalRestoration.install()
         guard let editor = LineEditor(programName: "loralab", recalledLines: recalledLines(), output: output,
                                       completer: { code, cursor in engine.complete(code, cursor: cursor) })
         else {

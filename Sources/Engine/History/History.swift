@@ -65,16 +65,8 @@ public final class History: Sendable {
         entries.withLock { $0.append(entry) }
         guard let fileURL, var encoded = try? JSONEncoder().encode(entry) else { return }
         encoded.append(UInt8(ascii: "\n"))
-        let directory = fileURL.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: fileURL.path) {
-            _ = FileManager.default.createFile(atPath: fileURL.path, contents: nil)
-        }
         // History is a convenience: a full disk or a read-only home must not stop a session.
-        guard let handle = try? FileHandle(forWritingTo: fileURL) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: encoded)
+        _ = HistoryFile.append(record: encoded, to: fileURL)
     }
 
     /// Every entry, oldest first.
