@@ -10,8 +10,8 @@ import Foundation
 public enum Kernel {
     /// `makeEngine` runs after the sockets are bound: a frontend connects
     /// within milliseconds of launching the kernel, and a connection refused
-    /// then costs it libzmq's reconnect interval (100–200 ms), while opening a
-    /// session (reading the history file) can take tens of milliseconds.
+    /// then costs it libzmq's reconnect interval (100 ms). (The engine's
+    /// history file is read on first use, so opening a session is cheap.)
     public static func run(connection: ConnectionInfo, makeEngine: () -> Engine = { Engine() }) throws -> Never {
         guard let context = zmq_ctx_new() else {
             throw KernelError.zeroMQ("cannot create a context: \(ZeroMQSocket.lastError())")
