@@ -2,90 +2,17 @@
 messages with a wrong or missing signature, garbage frames, invalid JSON, an
 unknown msg_type and a 50 MB message are all dropped unanswered, the kernel
 stays up, and the next valid request is answered and correctly signed."""
-import hashlib
 import hmac
 import json
 import os
 import socket
 import subprocess
 import time
-import uuid
 
 import pytest
 import zmq
 
-KEY = b"a-test-key-" + uuid.uuid4().hex.encode()
-DELIMITER = b"<IDS|MSG>"
-
-
-def free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def sign(frames, key=KEY):
-    mac = hmac.new(key, digestmod=hashlib.sha256)
-    for frame in frames:
-        mac.update(frame)
-    return mac.hexdigest().encode()
-
-
-def message_frames(msg_type, content, key=KEY, signature=None):
-    header = {"msg_id": uuid.uuid4().hex, "session": "raw-test", "username": "test",
-              "date": "2026-01-01T00:00:00.000000Z", "msg_type": msg_type, "version": "5.3"}
-    body = [json.dumps(header).encode(), b"{}", b"{}", json.dumps(content).encode()]
-    return header["msg_id"], [DELIMITER, sign(body, key) if signature is None else signature] + body
-
-
-class RawKernel:
-    def __init__(self, binary, tmp_path):
-        ports = free_ports(5)
-        self.info = dict(zip(["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"], ports),
-                         ip="127.0.0.1", transport="tcp", key=KEY.decode(), signature_scheme="hmac-sha256")
-        path = tmp_path / "connection.json"
-        path.write_text(json.dumps(self.info))
-        self.process = subprocess.Popen([str(binary), "kernel", "-f", str(path)],
-                                        stderr=subprocess.PIPE, text=True)
-        self.context = zmq.Context()
-        self.shell = self.context.socket(zmq.DEALER)
-        self.shell.connect(f"tcp://127.0.0.1:{self.info['shell_port']}")
-        self.iopub = self.context.socket(zmq.SUB)
-        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
-        self.iopub.connect(f"tcp://127.0.0.1:{self.info['iopub_port']}")
-        self.heartbeat = self.context.socket(zmq.REQ)
-        self.heartbeat.connect(f"tcp://127.0.0.1:{self.info['hb_port']}")
-
-    def send(self, frames):
-        self.shell.send_multipart(frames, copy=False)
-
-    def receive(self, sock, timeout):
-        if sock.poll(int(timeout * 1000)):
-            return sock.recv_multipart()
-        return None
-
-    def drain(self, sock, quiet=0.3):
-        received = []
-        while (frames := self.receive(sock, quiet)) is not None:
-            received.append(frames)
-        return received
-
-    def request(self, msg_type, content, timeout=10):
-        msg_id, frames = message_frames(msg_type, content)
-        self.send(frames)
-        reply = self.receive(self.shell, timeout)
-        assert reply is not None, f"no reply to a valid {msg_type}"
-        return msg_id, reply
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.context.destroy(linger=0)
+from raw_kernel import DELIMITER, RawKernel, free_ports, message_frames, sign
 
 
 @pytest.fixture
@@ -122,7 +49,7 @@ def assert_unanswered_and_alive(kernel, stderr_hint=None):
 def test_valid_request_is_answered_signed_and_bracketed_by_status(kernel):
     msg_id, reply = kernel.request("kernel_info_request", {})
     content = assert_valid_reply(reply, msg_id, "kernel_info_reply")
-    assert content["protocol_version"] == "5.3"
+    assert content["protocol_version"] == "5.5"
     assert content["language_info"]["file_extension"] == ".lora"
     published = kernel.drain(kernel.iopub)
     states = []

@@ -73,3 +73,62 @@ def test_sigint_stops_a_training_script_cleanly_with_status_130(tmp_path):
     assert child.returncode == 130
     assert "interrupted" in stderr
     assert "not reached" not in stdout
+
+
+def run_from_stdin(argument, text, tmp_path):
+    return subprocess.run([loralab_binary(), "run", argument], input=text, capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+
+
+def test_dash_runs_standard_input(tmp_path):
+    result = run_from_stdin("-", 'print "from a pipe"\nprint \\\n  "continued"\n', tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "from a pipe\ncontinued\n"
+
+
+def test_dev_stdin_runs_a_pipe(tmp_path):
+    result = run_from_stdin("/dev/stdin", 'print "through /dev/stdin"\n', tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "through /dev/stdin\n"
+
+
+def test_dev_stdin_runs_a_redirected_file(tmp_path):
+    script = tmp_path / "redirected.lora"
+    script.write_text('print "redirected"\n')
+    with script.open() as stdin:
+        result = subprocess.run([loralab_binary(), "run", "/dev/stdin"], stdin=stdin, capture_output=True, text=True,
+                                timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "redirected\n"
+
+
+def test_an_error_in_standard_input_names_stdin_with_line_and_column(tmp_path):
+    result = run_from_stdin("-", 'print "ok"\nlora targets=q,v rnak=4\n', tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == "ok\n"
+    assert "<stdin>:2:" in result.stderr
+
+
+def test_standard_input_that_is_not_utf8_is_refused(tmp_path):
+    result = subprocess.run([loralab_binary(), "run", "-"], input=b"print \"\xff\xfe\"\n", capture_output=True,
+                            timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 2
+    assert b"cannot read '-': not UTF-8 text" in result.stderr
+
+
+def test_sigterm_and_sighup_end_a_training_script_within_a_second(tmp_path):
+    script = tmp_path / "long.lora"
+    script.write_text("model tiny dim=256 layers=4 heads=4 kv_heads=2 ffn=768 seq=256\n"
+                      "data finetune builtin:identity\n"
+                      "lora targets=q,v rank=4\n"
+                      "train steps=100000 batch=8\n")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        child = subprocess.Popen([loralab_binary(), "run", str(script)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        time.sleep(2.5)
+        assert child.poll() is None, "the training must still be running"
+        sent = time.monotonic()
+        child.send_signal(sig)
+        child.communicate(timeout=10)
+        assert time.monotonic() - sent < 1.0
+        assert child.returncode == -sig

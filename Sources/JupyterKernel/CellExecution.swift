@@ -14,14 +14,20 @@ struct CellExecution {
     }
 
     func run(_ request: IncomingMessage) -> Outcome {
+        // The schema has checked the types (ContentSchema); only absent optionals default here.
         let code = request.content["code"] as? String ?? ""
         let silent = request.content["silent"] as? Bool ?? false
         // The protocol: silent implies store_history false.
         let storeHistory = !silent && (request.content["store_history"] as? Bool ?? true)
-        let executionCount = engine.executionCount + (storeHistory ? 1 : 0)
 
-        if !silent {
-            iopub.publish("execute_input", ["code": code, "execution_count": executionCount], parent: request)
+        // The execution count is the engine's, which it assigns as it takes
+        // the cell; execute_input carries it, so it goes out just before the
+        // cell's first output (or, for a cell without output, before the reply).
+        var announced = false
+        func announceInput() {
+            guard !silent, !announced else { return }
+            announced = true
+            iopub.publish("execute_input", ["code": code, "execution_count": engine.executionCount], parent: request)
         }
         var payload: [[String: Any]] = []
         let outcome = engine.execute(code, storeHistory: storeHistory) { event in
@@ -32,8 +38,11 @@ struct CellExecution {
             // A silent cell publishes nothing (the protocol's rule); the pager
             // still answers because it travels in the reply.
             guard !silent else { return }
-            publish(event, executionCount: executionCount, parent: request)
+            announceInput()
+            publish(event, executionCount: engine.executionCount, parent: request)
         }
+        announceInput()
+        let executionCount = engine.executionCount
 
         switch outcome {
         case .ok:

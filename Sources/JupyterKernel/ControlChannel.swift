@@ -31,21 +31,39 @@ final class ControlChannel: @unchecked Sendable {
     }
 
     private func handle(_ request: IncomingMessage) {
-        switch request.msgType {
-        case "kernel_info_request":
-            iopub.publishStatus("busy", parent: request)
+        guard let kind = ControlRequest(rawValue: request.msgType) else {
+            KernelLog.write("ignored a '\(request.msgType)' message on control: not a control request")
+            return
+        }
+        iopub.publishStatus("busy", parent: request)
+        do {
+            try ContentSchema.checkHeader(request.header, msgType: request.msgType)
+            try kind.schema.check(request.content, msgType: request.msgType)
+        } catch {
+            KernelLog.write("refused a malformed message on control: \(error)")
+            channel.reply(to: request, error.replyContent())
+            iopub.publishStatus("idle", parent: request)
+            return
+        }
+        if let why = kind.notOffered {
+            channel.reply(to: request, [
+                "status": "error", "ename": "NotOffered", "evalue": why, "traceback": ["NotOffered: \(why)"],
+            ])
+            iopub.publishStatus("idle", parent: request)
+            return
+        }
+        switch kind {
+        case .kernelInfo:
             channel.reply(to: request, KernelInfo.replyContent(for: languageInfo))
             iopub.publishStatus("idle", parent: request)
-        case "interrupt_request":
-            iopub.publishStatus("busy", parent: request)
+        case .interrupt:
             lifecycle.interrupt()
             channel.reply(to: request, ["status": "ok"])
             iopub.publishStatus("idle", parent: request)
-        case "shutdown_request":
-            iopub.publishStatus("busy", parent: request)
+        case .shutdown:
             lifecycle.shutDown(request, replyingOn: channel)
-        default:
-            KernelLog.write("ignored a '\(request.msgType)' message on control: not supported")
+        case .debug, .createSubshell, .deleteSubshell, .listSubshell:
+            break  // answered above: not offered
         }
     }
 }

@@ -10,8 +10,8 @@ import Foundation
 public enum Kernel {
     /// `makeEngine` runs after the sockets are bound: a frontend connects
     /// within milliseconds of launching the kernel, and a connection refused
-    /// then costs it libzmq's reconnect interval (100–200 ms), while opening a
-    /// session (reading the history file) can take tens of milliseconds.
+    /// then costs it libzmq's reconnect interval (100 ms). (The engine's
+    /// history file is read on first use, so opening a session is cheap.)
     public static func run(connection: ConnectionInfo, makeEngine: () -> Engine = { Engine() }) throws -> Never {
         guard let context = zmq_ctx_new() else {
             throw KernelError.zeroMQ("cannot create a context: \(ZeroMQSocket.lastError())")
@@ -24,16 +24,21 @@ public enum Kernel {
         let shell = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "shell")
         let control = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "control")
         let stdin = try ZeroMQSocket(context: context, type: ZMQ_ROUTER, name: "stdin")
-        let iopub = try ZeroMQSocket(context: context, type: ZMQ_PUB, name: "iopub")
+        let iopub = try ZeroMQSocket(context: context, type: ZMQ_XPUB, name: "iopub")
         let heartbeat = try ZeroMQSocket(context: context, type: ZMQ_REP, name: "heartbeat")
-        try shell.bind(connection.endpoint(port: connection.shellPort))
-        try control.bind(connection.endpoint(port: connection.controlPort))
-        try stdin.bind(connection.endpoint(port: connection.stdinPort))
-        try iopub.bind(connection.endpoint(port: connection.iopubPort))
-        try heartbeat.bind(connection.endpoint(port: connection.heartbeatPort))
+        iopub.setOption(ZMQ_XPUB_VERBOSE, 1)
+        let bindings = [(shell, connection.shellPort), (control, connection.controlPort),
+                        (stdin, connection.stdinPort), (iopub, connection.iopubPort),
+                        (heartbeat, connection.heartbeatPort)]
+        for (socket, port) in bindings {
+            // CURVE is a property of the listening socket: set before it binds.
+            if let curve = connection.curve { try socket.makeCurveServer(secretKey: curve.secretKey) }
+            try socket.bind(connection.endpoint(port: port))
+        }
+        let iopubChannel = IOPubChannel(socket: iopub, codec: codec)
+        iopubChannel.startWelcoming()
         let engine = makeEngine()
 
-        let iopubChannel = IOPubChannel(socket: iopub, codec: codec)
         let lifecycle = KernelLifecycle(engine: engine, iopub: iopubChannel)
         lifecycle.installInterruptSignalHandler()
 

@@ -23,6 +23,9 @@ enum KernelInfo {
             "banner": language.banner,
             "help_links": language.helpLinks.map { ["text": $0.text, "url": $0.url] },
             "debugger": false,
+            // Protocol 5.5's optional parts this kernel offers: none of
+            // "kernel subshells" (docs/protocol.md says why).
+            "supported_features": [String](),
         ]
     }
 }

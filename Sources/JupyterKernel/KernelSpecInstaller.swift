@@ -1,3 +1,4 @@
+import CZeroMQ
 import Foundation
 
 /// Writes a Jupyter kernelspec for this binary: `kernel.json` (from the
@@ -44,8 +45,11 @@ public struct KernelSpecInstaller {
         }
 
         let spec = try kernelJSON(executable: executable, templateDirectory: templateDirectory)
+        // Every file is written beside its final name and renamed over it, so
+        // a frontend reading the kernelspec during a reinstall sees the old
+        // file or the new one, never half of one.
         do {
-            try spec.write(to: target.appendingPathComponent("kernel.json"))
+            try spec.write(to: target.appendingPathComponent("kernel.json"), options: .atomic)
         } catch {
             throw InstallError("cannot write \(target.path)/kernel.json: \(error.localizedDescription)")
         }
@@ -53,8 +57,7 @@ public struct KernelSpecInstaller {
             let source = templateDirectory.appendingPathComponent(logo)
             let destination = target.appendingPathComponent(logo)
             do {
-                try? files.removeItem(at: destination)
-                try files.copyItem(at: source, to: destination)
+                try Data(contentsOf: source).write(to: destination, options: .atomic)
             } catch {
                 throw InstallError("cannot copy \(source.path) to \(destination.path): \(error.localizedDescription)")
             }
@@ -75,6 +78,12 @@ public struct KernelSpecInstaller {
         spec["argv"] = argv
         if let displayName { spec["display_name"] = displayName }
         if !environment.isEmpty { spec["env"] = environment }
+        // Declaring CurveZMQ makes jupyter_client provision keys the kernel
+        // must then use: only declare it when this libzmq can.
+        if zmq_has("curve") == 0, var metadata = spec["metadata"] as? [String: Any] {
+            metadata["supported_encryption"] = (metadata["supported_encryption"] as? [String])?.filter { $0 != "curve" }
+            spec["metadata"] = metadata
+        }
         return try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 

@@ -26,17 +26,24 @@ final class ShellChannel {
     }
 
     private func handle(_ request: IncomingMessage) {
-        guard Self.answered.contains(request.msgType) else {
+        guard let kind = ShellRequest(rawValue: request.msgType) else {
             KernelLog.write("ignored a '\(request.msgType)' message on shell: not a shell request")
+            return
+        }
+        do {
+            try ContentSchema.checkHeader(request.header, msgType: request.msgType)
+            try kind.schema.check(request.content, msgType: request.msgType)
+        } catch {
+            refuse(request, kind, error)
             return
         }
         iopub.publishStatus("busy", parent: request)
         defer { iopub.publishStatus("idle", parent: request) }
 
-        switch request.msgType {
-        case "kernel_info_request":
+        switch kind {
+        case .kernelInfo:
             channel.reply(to: request, KernelInfo.replyContent(for: engine.languageInfo))
-        case "execute_request":
+        case .execute:
             let outcome = CellExecution(engine: engine, iopub: iopub).run(request)
             let stopping = outcome.failed && (request.content["stop_on_error"] as? Bool ?? true)
             // Take the queue before replying: a cell the client sends after it
@@ -45,33 +52,41 @@ final class ShellChannel {
             let queuedBehind = stopping ? queuedRequests() : []
             channel.reply(to: request, outcome.reply)
             if stopping { abortExecutions(in: queuedBehind) }
-        case "complete_request":
+        case .complete:
             channel.reply(to: request, completion(for: request.content))
-        case "inspect_request":
+        case .inspect:
             channel.reply(to: request, inspection(for: request.content))
-        case "is_complete_request":
+        case .isComplete:
             channel.reply(to: request, completeness(of: request.content["code"] as? String ?? ""))
-        case "history_request":
+        case .history:
             channel.reply(to: request, HistoryQuery(request.content).reply(from: engine))
-        case "comm_info_request":
+        case .commInfo:
             channel.reply(to: request, ["status": "ok", "comms": [String: Any]()])
-        case "comm_open":
+        case .commOpen:
             // No comm targets exist: tell the frontend the comm is closed.
             let commID = request.content["comm_id"] as? String ?? ""
             iopub.publish("comm_close", ["comm_id": commID, "data": [String: Any]()], parent: request)
-        case "shutdown_request":
+        case .commMessage, .commClose:
+            break  // for comms that do not exist: nothing to do
+        case .shutdown:
             lifecycle.shutDown(request, replyingOn: channel)
-        default:
-            break  // comm_msg and comm_close for comms that do not exist: nothing to do
         }
     }
 
-    /// Requests this channel answers; anything else is logged and dropped unanswered.
-    private static let answered: Set<String> = [
-        "kernel_info_request", "execute_request", "complete_request", "inspect_request",
-        "is_complete_request", "history_request", "comm_info_request", "comm_open", "comm_msg",
-        "comm_close", "shutdown_request",
-    ]
+    /// A malformed request is answered (when its type has a reply) with an
+    /// error naming the field, bracketed by busy and idle like any request,
+    /// and never acted on.
+    private func refuse(_ request: IncomingMessage, _ kind: ShellRequest, _ problem: MalformedRequest) {
+        KernelLog.write("refused a malformed message on shell: \(problem)")
+        guard kind.hasReply else { return }
+        iopub.publishStatus("busy", parent: request)
+        defer { iopub.publishStatus("idle", parent: request) }
+        // An execute_reply always carries the count; nothing ran, so it is unchanged.
+        let extra: [String: Any] = kind == .execute
+            ? ["execution_count": engine.executionCount, "payload": [[String: Any]](), "user_expressions": [String: Any]()]
+            : [:]
+        channel.reply(to: request, problem.replyContent(adding: extra))
+    }
 
     /// Every request waiting on the socket right now.
     private func queuedRequests() -> [IncomingMessage] {

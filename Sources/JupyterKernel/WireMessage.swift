@@ -12,6 +12,9 @@ struct IncomingMessage {
     var msgType: String
     var msgID: String
     var content: [String: Any]
+    /// The decoded header, for the fields that change how a request is
+    /// served (protocol 5.5's `subshell_id`).
+    var header: [String: Any] = [:]
 }
 
 /// Why a set of frames was not accepted as a message. The kernel logs the
@@ -37,7 +40,7 @@ enum WireRejection: Error, CustomStringConvertible {
 /// Encodes and decodes Jupyter wire messages for one kernel session.
 struct WireCodec: Sendable {
     static let delimiter = Data("<IDS|MSG>".utf8)
-    static let protocolVersion = "5.3"
+    static let protocolVersion = "5.5"
 
     let signer: MessageSigner
     /// This kernel's session id, in the header of every message it sends.
@@ -73,7 +76,8 @@ struct WireCodec: Sendable {
             headerFrame: signed[0],
             msgType: msgType,
             msgID: (header["msg_id"] as? String) ?? "",
-            content: content)
+            content: content,
+            header: header)
     }
 
     /// The frames of a message from this kernel. `topic` is the routing

@@ -38,6 +38,35 @@ final class ZeroMQSocket {
         zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size)
     }
 
+    /// Makes this socket a CurveZMQ server (before it binds): every peer must
+    /// complete the CURVE handshake with this key pair's public key, and all
+    /// traffic is encrypted.
+    func makeCurveServer(secretKey: String) throws {
+        setOption(ZMQ_CURVE_SERVER, 1)
+        let status = secretKey.withCString { zmq_setsockopt(handle, ZMQ_CURVE_SECRETKEY, $0, 40) }
+        guard status == 0 else {
+            throw KernelError.zeroMQ("cannot make the \(name) socket a CURVE server: \(Self.lastError())")
+        }
+    }
+
+    /// The file descriptor libzmq signals when the socket's events may have
+    /// changed; after it fires, `readable` says whether a message waits.
+    var signalDescriptor: Int32 {
+        var descriptor: Int32 = -1
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(handle, ZMQ_FD, &descriptor, &size)
+        return descriptor
+    }
+
+    /// Whether a message can be received now (ZMQ_EVENTS; processes libzmq's
+    /// pending commands, so it is also what re-arms `signalDescriptor`).
+    var readable: Bool {
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size)
+        return events & Int32(ZMQ_POLLIN) != 0
+    }
+
     /// Sends all frames as one multipart message. ROUTER and PUB sockets never
     /// block here: they drop what they cannot deliver.
     @discardableResult

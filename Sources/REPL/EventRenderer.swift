@@ -7,7 +7,7 @@ import Engine
 /// are redrawn in place on a terminal; on a pipe only their last state is
 /// printed, once, when something else is printed or the cell ends.
 public final class EventRenderer {
-    private let sink: OutputSink
+    private let sink: TerminalOutput
     private let capabilities: TerminalCapabilities
 
     /// The display that may still be rewritten: its id, its current text, and
@@ -21,7 +21,7 @@ public final class EventRenderer {
     /// the form editors and terminals recognise.
     public var sourceName: String?
 
-    public init(sink: OutputSink, capabilities: TerminalCapabilities) {
+    public init(sink: TerminalOutput, capabilities: TerminalCapabilities) {
         self.sink = sink
         self.capabilities = capabilities
     }

@@ -11,11 +11,11 @@ public final class InteractiveSession {
     public static let continuationPrompt = " ...> "
 
     private let engine: Engine
-    private let output: OutputSink
+    private let output: TerminalOutput
 
     /// The session's history is the engine's: its earlier inputs are what the
     /// arrow keys recall, and every cell run here is added to it by the engine.
-    public init(engine: Engine, output: OutputSink = StandardStreams()) {
+    public init(engine: Engine, output: TerminalOutput = StandardStreams()) {
         self.engine = engine
         self.output = output
     }
@@ -33,6 +33,7 @@ public final class InteractiveSession {
         let renderer = EventRenderer(sink: output, capabilities: .detect())
         let runner = CellRunner(engine: engine, renderer: renderer)
         let engine = self.engine
+        TerminalRestoration.install()
         guard let editor = LineEditor(programName: "loralab", recalledLines: recalledLines(), output: output,
                                       completer: { code, cursor in engine.complete(code, cursor: cursor) })
         else {

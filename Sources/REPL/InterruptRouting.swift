@@ -22,6 +22,7 @@ private func handleInterrupt(_ signal: Int32) {
     if count >= interruptsBeforeForcedExit {
         let message: StaticString = "\nloralab: interrupted three times; exiting\n"
         _ = Glibc.write(2, message.utf8Start, message.utf8CodeUnitCount)
+        TerminalRestoration.restoreNow()
         _exit(130)
     }
 }

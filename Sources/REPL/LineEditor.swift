@@ -28,7 +28,7 @@ final class LineEditor {
     private let editLine: OpaquePointer
     private let history: OpaquePointer
     private let completer: Completer
-    private let output: OutputSink
+    private let output: TerminalOutput
 
     private var promptCString: UnsafeMutablePointer<CChar>?
     /// The earlier lines of the cell being typed, so completion sees them.
@@ -37,7 +37,7 @@ final class LineEditor {
     private var interruptedLineWasEmpty: Bool?
 
     /// - Parameter recalledLines: earlier inputs, oldest first, for the arrow keys.
-    init?(programName: String, recalledLines: [String], output: OutputSink, completer: @escaping Completer) {
+    init?(programName: String, recalledLines: [String], output: TerminalOutput, completer: @escaping Completer) {
         LineEditor.chooseCharacterLocale()
         guard let input = fdopen(0, "r"), let out = fdopen(1, "w"), let err = fdopen(2, "w"),
               let editLine = el_init(programName, input, out, err),

@@ -5,10 +5,10 @@ import Engine
 /// cell runs even after one fails; the exit status says whether any failed.
 public final class PipedSession {
     private let engine: Engine
-    private let output: OutputSink
+    private let output: TerminalOutput
     private let capabilities: TerminalCapabilities
 
-    public init(engine: Engine, output: OutputSink = StandardStreams(),
+    public init(engine: Engine, output: TerminalOutput = StandardStreams(),
                 capabilities: TerminalCapabilities = .detect(allowColour: false)) {
         self.engine = engine
         self.output = output

@@ -15,16 +15,18 @@ public struct ScriptRunner {
     }
 
     private let engine: Engine
-    private let output: OutputSink
+    private let output: TerminalOutput
     private let capabilities: TerminalCapabilities
 
-    public init(engine: Engine, output: OutputSink = StandardStreams(),
+    public init(engine: Engine, output: TerminalOutput = StandardStreams(),
                 capabilities: TerminalCapabilities = .detect()) {
         self.engine = engine
         self.output = output
         self.capabilities = capabilities
     }
 
+    /// Runs the file at `path`; `-` (as Unix tools spell it) is standard
+    /// input, and so is any pipe, FIFO or device path such as `/dev/stdin`.
     public func run(path: String) -> Status {
         let source: String
         switch Self.read(path) {
@@ -33,7 +35,7 @@ public struct ScriptRunner {
             output.write("loralab run: cannot read '\(path)': \(problem.reason)\n", to: .stderr)
             return .unreadableFile
         }
-        return run(source: source, named: path)
+        return run(source: source, named: path == "-" ? "<stdin>" : path)
     }
 
     public func run(source: String, named name: String) -> Status {
@@ -49,16 +51,37 @@ public struct ScriptRunner {
 
     struct ReadProblem: Error { let reason: String }
 
+    /// The script's text. Read with open(2) and read(2) to the end, which
+    /// works alike for regular files, pipes and terminals (Foundation's
+    /// `contents(atPath:)` fails on a pipe behind `/dev/stdin`).
     static func read(_ path: String) -> Result<String, ReadProblem> {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return .failure(ReadProblem(reason: "no such file"))
+        let descriptor: Int32
+        if path == "-" {
+            descriptor = 0
+        } else {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                return .failure(ReadProblem(reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno))))
+            }
         }
-        if isDirectory.boolValue { return .failure(ReadProblem(reason: "it is a directory")) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(ReadProblem(reason: "permission denied or unreadable"))
+        defer { if descriptor != 0 { close(descriptor) } }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            return .failure(ReadProblem(reason: "it is a directory"))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        var data = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: chunk[..<count])
+            } else if count == 0 {
+                break
+            } else if errno != EINTR {
+                return .failure(ReadProblem(reason: String(cString: strerror(errno))))
+            }
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
             return .failure(ReadProblem(reason: "not UTF-8 text"))
         }
         return .success(text)

@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a script of LoRA Lab commands; stop with the error at the first failing line.",
         discussion: "Exit status: 0 success, 1 a command failed, 2 the file could not be read, 130 interrupted.")
 
-    @Argument(help: "The script to run (e.g. examples/tour.lora).")
+    @Argument(help: "The script to run (e.g. examples/tour.lora); - or /dev/stdin reads standard input.")
     var file: String
 
     func run() throws {

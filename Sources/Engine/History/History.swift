@@ -18,12 +18,22 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
 /// recall and the Jupyter kernel's history_request see past sessions too.
 /// Each `History` is a new session, numbered one past the largest stored.
 /// Queries follow IPython's history manager (tail, range, search).
+///
+/// The file is read on first use, not when the session opens: a kernel
+/// answers its first kernel_info_request without waiting for a long history
+/// to be decoded.
 public final class History: Sendable {
     /// The current session's number.
-    public let session: Int
+    public var session: Int { withLoaded { $0.session } }
     /// Where entries are appended; nil keeps them in memory only.
     public let fileURL: URL?
-    private let entries: Mutex<[HistoryEntry]>
+    private let state: Mutex<Loaded?>
+
+    /// What the file held when first needed, plus this session's inputs.
+    private struct Loaded {
+        var session: Int
+        var entries: [HistoryEntry]
+    }
 
     /// `LORALAB_HISTORY_FILE` when it names a `.jsonl` file; otherwise that
     /// path with `.jsonl` added — the REPL keeps its line-editor history in
@@ -43,6 +53,17 @@ public final class History: Sendable {
     /// unreadable lines are skipped, never fatal.
     public init(fileURL: URL?) {
         self.fileURL = fileURL
+        state = Mutex(nil)
+    }
+
+    private func withLoaded<Result>(_ body: (inout Loaded) -> Result) -> Result {
+        state.withLock { state in
+            if state == nil { state = Self.load(fileURL) }
+            return body(&state!)
+        }
+    }
+
+    private static func load(_ fileURL: URL?) -> Loaded {
         var stored: [HistoryEntry] = []
         if let fileURL, let data = try? Data(contentsOf: fileURL) {
             let decoder = JSONDecoder()
@@ -52,8 +73,7 @@ public final class History: Sendable {
                 }
             }
         }
-        session = (stored.map(\.session).max() ?? 0) + 1
-        entries = Mutex(stored)
+        return Loaded(session: (stored.map(\.session).max() ?? 0) + 1, entries: stored)
     }
 
     /// A history that is never written to disk (tests, `loralab run`).
@@ -61,24 +81,19 @@ public final class History: Sendable {
 
     /// Records one input of the current session.
     public func append(line: Int, input: String) {
-        let entry = HistoryEntry(session: session, line: line, input: input)
-        entries.withLock { $0.append(entry) }
+        let entry = withLoaded { loaded in
+            let entry = HistoryEntry(session: loaded.session, line: line, input: input)
+            loaded.entries.append(entry)
+            return entry
+        }
         guard let fileURL, var encoded = try? JSONEncoder().encode(entry) else { return }
         encoded.append(UInt8(ascii: "\n"))
-        let directory = fileURL.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: fileURL.path) {
-            _ = FileManager.default.createFile(atPath: fileURL.path, contents: nil)
-        }
         // History is a convenience: a full disk or a read-only home must not stop a session.
-        guard let handle = try? FileHandle(forWritingTo: fileURL) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: encoded)
+        _ = HistoryFile.append(record: encoded, to: fileURL)
     }
 
     /// Every entry, oldest first.
-    public var all: [HistoryEntry] { entries.withLock { $0 } }
+    public var all: [HistoryEntry] { withLoaded { $0.entries } }
 
     /// The last `count` entries over all sessions, oldest first.
     public func tail(_ count: Int) -> [HistoryEntry] {
@@ -89,7 +104,8 @@ public final class History: Sendable {
     /// `session` 0 is the current one, negative numbers count back from it,
     /// positive numbers are absolute — as in IPython.
     public func range(session requested: Int, start: Int = 1, stop: Int? = nil) -> [HistoryEntry] {
-        let wanted = requested <= 0 ? session + requested : requested
+        let current = session
+        let wanted = requested <= 0 ? current + requested : requested
         return all.filter { entry in
             entry.session == wanted && entry.line >= start && (stop.map { entry.line < $0 } ?? true)
         }

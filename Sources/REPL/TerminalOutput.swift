@@ -5,14 +5,14 @@ import Glibc
 
 /// Where rendered text goes. The front ends write to the process's standard
 /// streams; tests write to a buffer and read it back.
-public protocol OutputSink: AnyObject {
+public protocol TerminalOutput: AnyObject {
     func write(_ text: String, to stream: StreamName)
 }
 
 /// Standard output and error, written with `write(2)` so that the two streams
 /// interleave in the order the engine produced them (no stdio buffers to flush)
 /// and so that libedit's own stdio stream never shares a buffer with ours.
-public final class StandardStreams: OutputSink {
+public final class StandardStreams: TerminalOutput {
     public init() {}
 
     public func write(_ text: String, to stream: StreamName) {
@@ -36,7 +36,7 @@ public final class StandardStreams: OutputSink {
 
 /// Collects everything written, per stream and in order; for tests and for
 /// callers that want the text instead of printing it.
-public final class RecordingSink: OutputSink {
+public final class RecordingSink: TerminalOutput {
     public private(set) var stdout = ""
     public private(set) var stderr = ""
     /// Every write in order, to check interleaving.
