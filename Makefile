@@ -2,6 +2,7 @@
 #   make lab    build, install the kernelspec into .venv, open JupyterLab on notebooks/
 #   make repl   build and start the terminal REPL
 #   make test   everything CI runs: Swift tests (release) and the Python protocol tests
+#   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl) build and run one libFuzzer target
 SHELL := /bin/bash
 APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -57,5 +58,23 @@ repl: build
 bench: build
 	$(BIN) bench
 
+# libFuzzer targets (fuzz/README.md). fuzz/ is a package of its own, so the
+# instrumented build stays in fuzz/.build; new inputs and crashes go to
+# fuzz/.work/<name>/ (not committed: copy a crash to fuzz/crashes/<name>/).
+# Leak checking is off: LeakSanitizer cannot follow Swift's lazily made
+# globals (the command catalog) and reports each once; memory growth is what
+# `make soak` measures.
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS ?=
+FUZZ_BUILD := swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz-%: deps
+	@test -d fuzz/corpus/$* || { echo "no fuzz target '$*' (see fuzz/corpus/)"; exit 1; }
+	cd fuzz && $(FUZZ_BUILD) --product fuzz-$*
+	mkdir -p fuzz/.work/$*/corpus
+	fuzz/.build/release/fuzz-$* -max_total_time=$(FUZZ_SECONDS) -timeout=20 -print_final_stats=1 -detect_leaks=0 \
+	  -artifact_prefix=fuzz/.work/$*/ $(FUZZ_FLAGS) fuzz/.work/$*/corpus fuzz/corpus/$* \
+	  $$(test -d fuzz/crashes/$* && echo fuzz/crashes/$*)
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build fuzz/.build fuzz/.work $(VENV)
