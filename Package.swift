@@ -9,6 +9,9 @@ let package = Package(
     name: "LoRALab",
     products: [
         .executable(name: "loralab", targets: ["loralab"]),
+        // For fuzz/Package.swift, which builds the libFuzzer binaries against
+        // these modules' public fuzzing entry points (*Fuzzing.swift).
+        .library(name: "LoRALabFuzzEntryPoints", targets: ["Engine", "JupyterKernel", "Corpus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,6 +58,8 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "MiniMind", "Corpus", "LinearAlgebra"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Engine"]),
+        // Property tests and the replay of fuzz/corpus and fuzz/crashes.
+        .testTarget(name: "FuzzingTests", dependencies: ["Engine", "JupyterKernel", "Corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,9 @@
 enum ErrorReport {
     static func executionError(_ failure: CommandFailure, at location: SourceLocation, source: String) -> ExecutionError {
         let message = "line \(location.line), col \(location.column): \(failure.message)"
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split the scalars, not the characters: "\r\n" is one Character, so a
+        // character split would never end a CRLF line.
+        let lines = source.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         var traceback = ["error: " + message]
         if lines.indices.contains(location.line - 1) {
             var sourceLine = String(lines[location.line - 1])

@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+// The libFuzzer binaries, one per input format. A package of their own so
+// that the instrumented build (`-sanitize=fuzzer,address`, see the Makefile's
+// fuzz-% target) lives in fuzz/.build and never touches the main build; the
+// code under test is the main package's, by path, and each binary is only a
+// libFuzzer callback around an entry point that `swift test` also replays.
+import PackageDescription
+
+let entryPoints = Target.Dependency.product(name: "LoRALabFuzzEntryPoints", package: "LoRALab")
+
+let package = Package(
+    name: "LoRALabFuzz",
+    dependencies: [.package(name: "LoRALab", path: "..")],
+    targets: [
+        .executableTarget(name: "fuzz-commands", dependencies: [entryPoints]),
+        .executableTarget(name: "fuzz-wire", dependencies: [entryPoints]),
+        .executableTarget(name: "fuzz-jsonl", dependencies: [entryPoints]),
+    ],
+    swiftLanguageModes: [.v6]
+)
