@@ -43,7 +43,7 @@ let package = Package(
         ]),
         .target(name: "REPL", dependencies: ["Engine", "CEditLine"]),
         .executableTarget(name: "loralab", dependencies: [
-            "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "LinearAlgebra",
+            "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "Checkpoint", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
