@@ -122,29 +122,32 @@ public enum TorchCheckpoint {
             throw TorchCheckpointError(.tensorOutOfBounds, "'\(name)' with shape \(shape), strides \(reference.strides) and offset \(reference.storageOffset) reaches element \(last) of a storage of \(storageCount)")
         }
 
-        let indices = elementIndices(shape: shape, strides: reference.strides, offset: reference.storageOffset, count: count)
+        let contiguous = isContiguous(shape: shape, strides: reference.strides)
         let values: [Float] = storage.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            switch type {
-            case .float32:
-                return indices.map { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
-            case .float16:
-                return indices.map { HalfPrecision.float(fromHalf: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) }
-            case .bfloat16:
-                return indices.map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) << 16) }
+            let element: (Int) -> Float = switch type {
+            case .float32: { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
+            case .float16: { HalfPrecision.float(fromHalf: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) }
+            case .bfloat16: { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) << 16) }
             }
+            // A contiguous view (nearly every saved weight) is one run of the storage.
+            if contiguous { return (reference.storageOffset..<(reference.storageOffset + count)).map(element) }
+            return gatheredIndices(shape: shape, strides: reference.strides, offset: reference.storageOffset, count: count).map(element)
         }
         return StoredTensor(shape: shape, values: values)
     }
 
-    /// Storage element indices in row-major order of the view.
-    private static func elementIndices(shape: [Int], strides: [Int], offset: Int, count: Int) -> [Int] {
-        var contiguous = true
+    /// Row-major strides, ignoring dimensions of size 1 (whose stride torch leaves arbitrary).
+    private static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
         var expected = 1
         for (size, stride) in zip(shape, strides).reversed() where size != 1 {
-            if stride != expected { contiguous = false; break }
+            if stride != expected { return false }
             expected *= size
         }
-        if contiguous { return Array(offset..<(offset + count)) }
+        return true
+    }
+
+    /// Storage element indices in row-major order of a strided view.
+    private static func gatheredIndices(shape: [Int], strides: [Int], offset: Int, count: Int) -> [Int] {
         var indices: [Int] = []
         indices.reserveCapacity(count)
         var position = Array(repeating: 0, count: shape.count)

@@ -35,7 +35,7 @@ struct ZipArchive {
         guard CRC32.checksum(slice) == entry.crc32 else {
             throw TorchCheckpointError(.corruptArchive, "member '\(entry.name)' fails its CRC-32 check (the file is damaged)")
         }
-        return Data(slice)
+        return slice  // a view of the (mapped) archive, not a copy
     }
 
     // MARK: Central directory
