@@ -45,17 +45,20 @@ def run_loralab(loralab_bin, args, lines):
     return [json.loads(line) for line in output[:-1]]
 
 
-def save_variant(trained, add_prefix_space, use_regex):
+def save_variant(trained, add_prefix_space, use_regex, ignore_merges=False):
     tokenizer, folder = trained
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=add_prefix_space, use_regex=use_regex)
-    path = folder / f"tokenizer-{add_prefix_space}-{use_regex}.json"
-    tokenizer.save(str(path))
+    document = json.loads(tokenizer.to_str())
+    document["model"]["ignore_merges"] = ignore_merges  # whole words in the vocabulary skip merging
+    path = folder / f"tokenizer-{add_prefix_space}-{use_regex}-{ignore_merges}.json"
+    path.write_text(json.dumps(document))
     return Tokenizer.from_file(str(path)), path
 
 
-@pytest.mark.parametrize("add_prefix_space,use_regex", [(False, True), (True, True), (False, False)])
-def test_encodings_equal_the_library_on_varied_strings(loralab_bin, trained, add_prefix_space, use_regex):
-    reference, path = save_variant(trained, add_prefix_space, use_regex)
+@pytest.mark.parametrize("add_prefix_space,use_regex,ignore_merges",
+                         [(False, True, False), (True, True, False), (False, False, False), (False, True, True)])
+def test_encodings_equal_the_library_on_varied_strings(loralab_bin, trained, add_prefix_space, use_regex, ignore_merges):
+    reference, path = save_variant(trained, add_prefix_space, use_regex, ignore_merges)
     strings = varied_strings(SPECIALS + ADDED)
     expected = [reference.encode(text).ids for text in strings]
     ours = run_loralab(loralab_bin, ["--tokenizer", str(path)], strings)
