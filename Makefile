@@ -11,7 +11,7 @@ LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/loralab
-PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel selenium
+PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel selenium tokenizers
 # The browser test (integration-tests/test_browser_lab.py): JupyterLab in headless Chromium.
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
@@ -34,7 +34,8 @@ build: deps
 swift-test: deps
 	swift test -c release
 
-$(VENV)/.test-ready:
+# Remade when this Makefile changes, so that a package added to PY_TEST_PACKAGES reaches existing venvs.
+$(VENV)/.test-ready: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q $(PY_TEST_PACKAGES)

@@ -46,7 +46,7 @@ let package = Package(
         ]),
         .target(name: "REPL", dependencies: ["Engine", "CEditLine"]),
         .executableTarget(name: "loralab", dependencies: [
-            "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "LinearAlgebra",
+            "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "Checkpoint", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -55,7 +55,8 @@ let package = Package(
         .testTarget(name: "CorpusTests", dependencies: ["Corpus"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "LinearAlgebra"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "MiniMind", "Corpus", "LinearAlgebra"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "MiniMind", "Corpus", "LinearAlgebra"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Engine"]),
         // Property tests and the replay of fuzz/corpus and fuzz/crashes.

@@ -39,6 +39,7 @@ public struct BatchSampler: Sendable {
     public let batchSize: Int
     public let seqLen: Int
     private let kind: DatasetKind
+    private let endOfText: Int32
     private let documents: [TokenizedDocument]
     private let stream: TokenStream
     private var random: SplitMix64
@@ -54,14 +55,15 @@ public struct BatchSampler: Sendable {
         self.batchSize = batchSize
         self.seqLen = seqLen
         kind = dataset.kind
+        endOfText = dataset.endOfText
         documents = dataset.train
-        stream = dataset.kind == .pretrain ? TokenStream(dataset.train) : TokenStream([])
+        stream = dataset.kind == .pretrain ? TokenStream(dataset.train, separator: endOfText) : TokenStream([], separator: endOfText)
         random = SplitMix64(seed: seed)
     }
 
     /// The next batch; batches never run out.
     public mutating func nextBatch() -> TrainingBatch {
-        var builder = BatchBuilder(seqLen: seqLen)
+        var builder = BatchBuilder(seqLen: seqLen, padding: endOfText)
         for _ in 0..<batchSize {
             switch kind {
             case .pretrain:
@@ -104,7 +106,7 @@ extension Dataset {
         var rows: [(tokens: ArraySlice<Int32>, mask: ArraySlice<Bool>)] = []
         switch kind {
         case .pretrain:
-            let stream = TokenStream(documents)
+            let stream = TokenStream(documents, separator: endOfText)
             var start = 0
             while start + 1 < stream.tokens.count {
                 rows.append((stream.tokens[start...].prefix(seqLen + 1), stream.lossMask[start...].prefix(seqLen + 1)))
@@ -118,7 +120,7 @@ extension Dataset {
         var batches: [TrainingBatch] = []
         var rowIndex = 0
         while rowIndex < rows.count {
-            var builder = BatchBuilder(seqLen: seqLen)
+            var builder = BatchBuilder(seqLen: seqLen, padding: endOfText)
             for row in rows[rowIndex..<min(rowIndex + batchSize, rows.count)] {
                 builder.appendRow(row.tokens, mask: row.mask)
             }
@@ -141,11 +143,11 @@ private struct TokenStream: Sendable {
     var tokens: [Int32] = []
     var lossMask: [Bool] = []
 
-    init(_ documents: [TokenizedDocument]) {
+    init(_ documents: [TokenizedDocument], separator: Int32) {
         for document in documents where !document.tokens.isEmpty {
             tokens += document.tokens
             lossMask += document.lossMask
-            tokens.append(ByteTokenizer.endOfText)
+            tokens.append(separator)
             lossMask.append(true)
         }
     }
@@ -156,17 +158,21 @@ private struct TokenStream: Sendable {
 /// and short rows are padded with `<|endoftext|>` inputs and -1 targets.
 private struct BatchBuilder {
     let seqLen: Int
+    let padding: Int32
     var tokens: [Int32] = []
     var targets: [Int32] = []
     var rows = 0
 
-    init(seqLen: Int) { self.seqLen = seqLen }
+    init(seqLen: Int, padding: Int32) {
+        self.seqLen = seqLen
+        self.padding = padding
+    }
 
     mutating func appendRow(_ window: ArraySlice<Int32>, mask: ArraySlice<Bool>) {
         let window = Array(window.prefix(seqLen + 1))
         let mask = Array(mask.prefix(seqLen + 1))
         for position in 0..<seqLen {
-            tokens.append(position < window.count ? window[position] : ByteTokenizer.endOfText)
+            tokens.append(position < window.count ? window[position] : padding)
             let next = position + 1
             targets.append(next < window.count && mask[next] ? window[next] : -1)
         }

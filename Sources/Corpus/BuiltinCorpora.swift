@@ -32,27 +32,27 @@ public enum BuiltinCorpora {
     }
 
     /// Generates the corpus called `name` (with or without `builtin:`).
-    /// Takes a few milliseconds; callers may keep the result.
-    public static func load(_ name: String) throws(DatasetError) -> Dataset {
+    /// Takes a few milliseconds with the byte tokenizer; callers may keep the result.
+    public static func load(_ name: String, tokenizer: any Tokenizer = ByteTokenizer()) throws(DatasetError) -> Dataset {
         guard let corpus = info(named: name) else {
             throw DatasetError(.unknownBuiltin,
                                "no built-in corpus '\(name)'; choose one of \(names.joined(separator: ", "))")
         }
         let (train, heldOut) = switch corpus.name {
-        case "tinystories": tinyStories()
-        case "identity": chats(IdentityDialogueWriter.conversations(seed: 0x1D_E471_7E))
-        case "facts": facts()
-        default: chats(UppercaseTaskWriter.conversations(count: 800, seed: 0xCA_B175))
+        case "tinystories": tinyStories(tokenizer)
+        case "identity": chats(IdentityDialogueWriter.conversations(seed: 0x1D_E471_7E), tokenizer)
+        case "facts": facts(tokenizer)
+        default: chats(UppercaseTaskWriter.conversations(count: 800, seed: 0xCA_B175), tokenizer)
         }
         return Dataset(name: "builtin:" + corpus.name, kind: corpus.kind, description: corpus.description,
-                       train: train, heldOut: heldOut)
+                       train: train, heldOut: heldOut, endOfText: tokenizer.endOfText)
     }
 
     /// Every tenth document is held out: a split that is fixed, spread evenly
     /// over the generation order, and a tenth of the data.
     static func isHeldOut(_ index: Int) -> Bool { index % 10 == 9 }
 
-    private static func tinyStories() -> ([TokenizedDocument], [TokenizedDocument]) {
+    private static func tinyStories(_ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
         var writer = StoryWriter(seed: 0x57_0B1E5)
         var train: [TokenizedDocument] = []
         var heldOut: [TokenizedDocument] = []
@@ -61,23 +61,23 @@ public enum BuiltinCorpora {
         while seen.count < 1_500 {
             let story = writer.story()
             guard seen.insert(story).inserted else { continue }
-            let document = TokenizedDocument(tokens: ByteTokenizer.encode(story))
+            let document = TokenizedDocument(tokens: tokenizer.encode(story))
             if isHeldOut(seen.count - 1) { heldOut.append(document) } else { train.append(document) }
         }
         return (train, heldOut)
     }
 
-    private static func chats(_ conversations: [[ChatMessage]]) -> ([TokenizedDocument], [TokenizedDocument]) {
+    private static func chats(_ conversations: [[ChatMessage]], _ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
         var train: [TokenizedDocument] = []
         var heldOut: [TokenizedDocument] = []
         for (index, conversation) in conversations.enumerated() {
-            let document = ChatTemplate.tokenize(conversation)
+            let document = ChatTemplate.tokenize(conversation, tokenizer: tokenizer)
             if isHeldOut(index) { heldOut.append(document) } else { train.append(document) }
         }
         return (train, heldOut)
     }
 
-    private static func facts() -> ([TokenizedDocument], [TokenizedDocument]) {
+    private static func facts(_ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
         var train: [TokenizedDocument] = []
         var heldOut: [TokenizedDocument] = []
         let facts = FictionalWorldWriter.facts(countryCount: 12, seed: 0xFAC75)
@@ -87,7 +87,7 @@ public enum BuiltinCorpora {
                 let document = ChatTemplate.tokenize([
                     ChatMessage(role: .user, content: question),
                     ChatMessage(role: .assistant, content: fact.answer),
-                ])
+                ], tokenizer: tokenizer)
                 if phrasing == heldOutPhrasing { heldOut.append(document) } else { train.append(document) }
             }
         }

@@ -6,7 +6,21 @@
 /// The special strings are recognised wherever they appear in the text, so a
 /// prompt such as `"<|im_start|>user\nHi<|im_end|>\n"` encodes to the same ids
 /// the chat-template renderer produces.
-public enum ByteTokenizer {
+///
+/// Everything is available statically (`ByteTokenizer.encode(_:)`); an
+/// instance, `ByteTokenizer()`, is the same tokenizer as a `Tokenizer` value
+/// for code that accepts any tokenizer.
+public struct ByteTokenizer: Tokenizer {
+    public init() {}
+
+    public var vocabularySize: Int { Self.vocabularySize }
+    public var endOfText: Int32 { Self.endOfText }
+    public var imStart: Int32 { Self.imStart }
+    public var imEnd: Int32 { Self.imEnd }
+    public func encode(_ text: String) -> [Int32] { Self.encode(text) }
+    public func decode(_ tokens: [Int32]) -> String { Self.decode(tokens) }
+    public func displayName(of token: Int32) -> String { Self.displayName(of: token) }
+
     /// 256 byte tokens and 3 special tokens.
     public static let vocabularySize = 259
 

@@ -37,19 +37,30 @@ public enum ChatTemplate {
     /// content and its `<|im_end|>` — what the model should learn to say and
     /// when to stop — and false on the role headers, the other speakers and
     /// the newline after each turn.
-    public static func tokenize(_ messages: [ChatMessage]) -> TokenizedDocument {
+    ///
+    /// A turn's role header and content are encoded together, as a tokenizer
+    /// sees them in the rendered text (a BPE tokenizer may merge across the
+    /// header's newline); the header's own ids mark where the content starts.
+    /// Should the joint encoding not begin with them, header and content are
+    /// encoded apart, so the mask never covers part of a header.
+    public static func tokenize(_ messages: [ChatMessage], tokenizer: any Tokenizer = ByteTokenizer()) -> TokenizedDocument {
         var tokens: [Int32] = []
         var mask: [Bool] = []
+        let newline = tokenizer.encode("\n")
         for message in messages {
-            let header = [ByteTokenizer.imStart] + ByteTokenizer.encode(message.role.rawValue + "\n")
-            let body = ByteTokenizer.encode(message.content) + [ByteTokenizer.imEnd]
+            let headerText = message.role.rawValue + "\n"
+            var header = tokenizer.encode(headerText)
+            let joint = tokenizer.encode(headerText + message.content)
+            var content = joint.starts(with: header) ? Array(joint[header.count...]) : tokenizer.encode(message.content)
+            header.insert(tokenizer.imStart, at: 0)
+            content.append(tokenizer.imEnd)
             let isTarget = message.role == .assistant
             tokens += header
             mask += Array(repeating: false, count: header.count)
-            tokens += body
-            mask += Array(repeating: isTarget, count: body.count)
-            tokens.append(Int32(UInt8(ascii: "\n")))
-            mask.append(false)
+            tokens += content
+            mask += Array(repeating: isTarget, count: content.count)
+            tokens += newline
+            mask += Array(repeating: false, count: newline.count)
         }
         return TokenizedDocument(tokens: tokens, lossMask: mask)
     }

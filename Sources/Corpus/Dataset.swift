@@ -54,14 +54,19 @@ public struct Dataset: Sendable, Equatable {
     public var description: String
     public var train: [TokenizedDocument]
     public var heldOut: [TokenizedDocument]
+    /// The `<|endoftext|>` id of the tokenizer that made the documents:
+    /// batching joins pre-training documents and pads rows with it.
+    public var endOfText: Int32
 
     public init(name: String, kind: DatasetKind, description: String,
-                train: [TokenizedDocument], heldOut: [TokenizedDocument]) {
+                train: [TokenizedDocument], heldOut: [TokenizedDocument],
+                endOfText: Int32 = ByteTokenizer.endOfText) {
         self.name = name
         self.kind = kind
         self.description = description
         self.train = train
         self.heldOut = heldOut
+        self.endOfText = endOfText
     }
 
     /// The documents of one split.

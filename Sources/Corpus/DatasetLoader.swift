@@ -14,8 +14,10 @@ import Foundation
 /// The held-out split is every tenth document; with 2–9 documents, the last
 /// one; a single pre-training document is cut at 90% of its tokens; a single
 /// conversation has no held-out part.
+///
+/// Text is tokenized by `tokenizer`, the byte tokenizer unless a model brings its own.
 public enum DatasetLoader {
-    public static func load(path: String) throws(DatasetError) -> Dataset {
+    public static func load(path: String, tokenizer: any Tokenizer = ByteTokenizer()) throws(DatasetError) -> Dataset {
         let bytes = try readBytes(path: path)
         let lines = try utf8Lines(bytes, file: path)
         let isJSONL: Bool
@@ -27,9 +29,9 @@ public enum DatasetLoader {
         let kind: DatasetKind
         let documents: [TokenizedDocument]
         if isJSONL {
-            (kind, documents) = try parseJSONL(lines, file: path)
+            (kind, documents) = try parseJSONL(lines, file: path, tokenizer: tokenizer)
         } else {
-            (kind, documents) = (.pretrain, paragraphs(lines).map { TokenizedDocument(tokens: ByteTokenizer.encode($0)) })
+            (kind, documents) = (.pretrain, paragraphs(lines).map { TokenizedDocument(tokens: tokenizer.encode($0)) })
         }
         guard !documents.isEmpty else {
             throw DatasetError(.emptyFile, "the file has no documents", file: path)
@@ -39,7 +41,7 @@ public enum DatasetLoader {
         let noun = kind == .pretrain ? "documents" : "conversations"
         return Dataset(name: path, kind: kind,
                        description: "\(documents.count) \(noun) from \(format) file '\(path)'",
-                       train: train, heldOut: heldOut)
+                       train: train, heldOut: heldOut, endOfText: tokenizer.endOfText)
     }
 
     // MARK: Reading
@@ -97,7 +99,7 @@ public enum DatasetLoader {
 
     // MARK: JSONL
 
-    private static func parseJSONL(_ lines: [String], file: String) throws(DatasetError) -> (DatasetKind, [TokenizedDocument]) {
+    private static func parseJSONL(_ lines: [String], file: String, tokenizer: any Tokenizer) throws(DatasetError) -> (DatasetKind, [TokenizedDocument]) {
         var kind: DatasetKind?
         var documents: [TokenizedDocument] = []
         for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -124,10 +126,10 @@ public enum DatasetLoader {
             if let text = object["text"] {
                 guard let text = text as? String else { throw fail(.wrongType, "field \"text\" must be a string") }
                 lineKind = .pretrain
-                document = TokenizedDocument(tokens: ByteTokenizer.encode(text))
+                document = TokenizedDocument(tokens: tokenizer.encode(text))
             } else if let conversations = object["conversations"] {
                 lineKind = .finetune
-                document = ChatTemplate.tokenize(try messages(conversations, fail: fail))
+                document = ChatTemplate.tokenize(try messages(conversations, fail: fail), tokenizer: tokenizer)
             } else {
                 let found = object.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
                 throw fail(.missingField, "missing field \"text\" or \"conversations\""

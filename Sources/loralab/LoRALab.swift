@@ -7,7 +7,8 @@ struct LoRALab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loralab",
         abstract: "LoRA Lab: build a MiniMind-architecture model, attach LoRA, train it and look inside the updates.",
-        subcommands: [ReplCommand.self, RunCommand.self, KernelCommand.self, InstallCommand.self, BenchCommand.self],
+        subcommands: [ReplCommand.self, RunCommand.self, KernelCommand.self, InstallCommand.self, BenchCommand.self,
+                      TokenizeCommand.self],
         defaultSubcommand: ReplCommand.self
     )
 

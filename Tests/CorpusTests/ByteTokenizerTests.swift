@@ -48,3 +48,14 @@ import Testing
         #expect(ByteTokenizer.displayName(of: 258) == "<|im_end|>")
     }
 }
+
+@Suite struct ByteTokenizerAsTokenizerTests {
+    @Test func anInstanceIsTheSameTokenizerAsTheStaticFunctions() {
+        let tokenizer: any Tokenizer = ByteTokenizer()
+        let text = "<|im_start|>user\nwörld<|im_end|>\n"
+        #expect(tokenizer.encode(text) == ByteTokenizer.encode(text))
+        #expect(tokenizer.decode(ByteTokenizer.encode(text)) == text)
+        #expect([tokenizer.endOfText, tokenizer.imStart, tokenizer.imEnd] == [256, 257, 258])
+        #expect(tokenizer.vocabularySize == 259)
+    }
+}
