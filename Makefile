@@ -10,7 +10,7 @@ LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/loralab
-PY_TEST_PACKAGES := pytest jupyter-client jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel
+PY_TEST_PACKAGES := pytest jupyter-client jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel safetensors numpy
 
 .PHONY: deps build test swift-test py-test venv lab repl kernelspec bench clean
 
@@ -25,7 +25,8 @@ build: deps
 swift-test: deps
 	swift test -c release
 
-$(VENV)/.test-ready:
+# Depends on the Makefile so that a package added to PY_TEST_PACKAGES reaches existing venvs.
+$(VENV)/.test-ready: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q $(PY_TEST_PACKAGES)
