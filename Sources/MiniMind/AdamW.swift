@@ -44,4 +44,25 @@ public final class AdamW: @unchecked Sendable {
             }
         }
     }
+
+    /// The first and second moments of one tensor, nil before its first step
+    /// (a saved run writes them so that training resumes where it stopped).
+    public func moments(of parameter: Parameter) -> (first: [Float], second: [Float])? {
+        moments[ObjectIdentifier(parameter)].map { ($0.first.array, $0.second.array) }
+    }
+
+    /// Puts saved state back: the step count (bias correction goes on from it)
+    /// and each tensor's moments, which must match the tensor's size.
+    public func restore(stepCount: Int, moments saved: [(parameter: Parameter, first: [Float], second: [Float])]) {
+        precondition(stepCount >= 0)
+        self.stepCount = stepCount
+        moments = [:]
+        for entry in saved {
+            precondition(entry.first.count == entry.parameter.count && entry.second.count == entry.parameter.count,
+                         "\(entry.parameter.name): moments of the wrong size")
+            let m = FloatBuffer(count: entry.parameter.count), v = FloatBuffer(count: entry.parameter.count)
+            for i in 0..<entry.parameter.count { m[i] = entry.first[i]; v[i] = entry.second[i] }
+            moments[ObjectIdentifier(entry.parameter)] = (m, v)
+        }
+    }
 }
