@@ -19,19 +19,3 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
         }
     }
 }
-
-/// Float conversions for the 16-bit formats.
-enum HalfPrecision {
-    static func float(fromHalf bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
-
-    /// bfloat16 is the top half of a Float32.
-    static func float(fromBFloat16 bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
-
-    /// Round to nearest even, as PyTorch does; NaN stays a (quiet) NaN.
-    static func bfloat16(from value: Float) -> UInt16 {
-        if value.isNaN { return 0x7FC0 }
-        let bits = value.bitPattern
-        let rounding = ((bits >> 16) & 1) &+ 0x7FFF
-        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
-    }
-}

@@ -127,7 +127,7 @@ public enum TorchCheckpoint {
             let element: (Int) -> Float = switch type {
             case .float32: { Float(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self).littleEndian) }
             case .float16: { HalfPrecision.float(fromHalf: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) }
-            case .bfloat16: { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) << 16) }
+            case .bfloat16: { HalfPrecision.float(fromBFloat16: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self).littleEndian) }
             }
             // A contiguous view (nearly every saved weight) is one run of the storage.
             if contiguous { return (reference.storageOffset..<(reference.storageOffset + count)).map(element) }
@@ -166,24 +166,5 @@ public enum TorchCheckpoint {
             }
         }
         return indices
-    }
-}
-
-/// IEEE 754 half precision to single, by bits (Float16 is not on every platform Swift runs on).
-enum HalfPrecision {
-    static func float(fromHalf bits: UInt16) -> Float {
-        let sign = UInt32(bits & 0x8000) << 16
-        let exponent = Int((bits >> 10) & 0x1F)
-        let mantissa = UInt32(bits & 0x03FF)
-        switch exponent {
-        case 0:
-            // Zero or subnormal: mantissa × 2^-24.
-            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
-            return sign != 0 ? -magnitude : magnitude
-        case 0x1F:
-            return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13))
-        default:
-            return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | (mantissa << 13))
-        }
     }
 }
