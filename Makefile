@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 BIN := .build/release/loralab
 PY_TEST_PACKAGES := pytest jupyter-client jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel safetensors numpy
 
-.PHONY: deps build test swift-test py-test venv lab repl kernelspec bench clean
+.PHONY: deps build test swift-test py-test venv lab repl kernelspec bench clean interop-check
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,6 +47,19 @@ py-test: build venv kernelspec
 	else echo "no Python tests yet"; fi
 
 test: swift-test py-test
+
+# Not in CI: exports checked against torch + transformers + PEFT + accelerate in a
+# venv of their own (PyPI's torch wheel is large: the first run takes minutes).
+INTEROP_VENV := .venv-interop
+INTEROP_PACKAGES := torch transformers peft accelerate safetensors numpy
+$(INTEROP_VENV)/.ready: Makefile
+	python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install -q --upgrade pip
+	$(INTEROP_VENV)/bin/pip install -q $(INTEROP_PACKAGES)
+	touch $@
+
+interop-check: build $(INTEROP_VENV)/.ready
+	LORALAB_BIN=$(CURDIR)/$(BIN) $(INTEROP_VENV)/bin/python tools/interop_check.py
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
