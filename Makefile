@@ -16,7 +16,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -56,6 +56,19 @@ py-test: build venv kernelspec browser-deps $(VENV)/.lab-ready
 	else echo "no Python tests yet"; fi
 
 test: swift-test py-test
+
+# Not in CI: exports checked against torch + transformers + PEFT + accelerate in a
+# venv of their own (PyPI's torch wheel is large: the first run takes minutes).
+INTEROP_VENV := .venv-interop
+INTEROP_PACKAGES := torch transformers peft accelerate safetensors numpy
+$(INTEROP_VENV)/.ready: Makefile
+	python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install -q --upgrade pip
+	$(INTEROP_VENV)/bin/pip install -q $(INTEROP_PACKAGES)
+	touch $@
+
+interop-check: build $(INTEROP_VENV)/.ready
+	LORALAB_BIN=$(CURDIR)/$(BIN) $(INTEROP_VENV)/bin/python tools/interop_check.py
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
