@@ -126,7 +126,7 @@ enum AnalysisCommands {
             linearName = try MatrixNames.require(written, in: firstModel, at: invocation.location(of: "matrix")).name
         } else {
             let common = try WeightUpdate.all(in: firstModel).map(\.linear.name).first { name in
-                secondModel.linear(named: name).map { $0.adapter != nil || $0.referenceWeight != nil } ?? false
+                secondModel.linear(named: name)?.update != nil
             }
             guard let common else {
                 throw CommandFailure(.command, "runs '\(first.name)' and '\(second.name)' have no adapted matrix in common; name one with matrix=")

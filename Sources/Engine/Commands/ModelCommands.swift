@@ -94,9 +94,8 @@ enum ModelCommands {
                 square = parameter.rows == parameter.cols ? "yes" : "no"
             }
             var trainable = parameter.requiresGrad ? "yes" : "no"
-            if let linear = linearsByWeight[parameter.name] {
-                if linear.adapter != nil { trainable += " (adapter)" }
-                if linear.referenceWeight != nil { trainable += " (full)" }
+            if let update = linearsByWeight[parameter.name]?.update {
+                trainable += UpdateDescriptions.trainableTag(update.kind)
             }
             table.append([parameter.name, shape, square, parameter.count.grouped, trainable])
         }

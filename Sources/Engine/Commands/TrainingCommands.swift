@@ -87,7 +87,7 @@ enum TrainingCommands {
             throw CommandFailure(.command, "no pre-training data: choose it with `data pretrain builtin:tinystories`")
         }
         let model = lab.model
-        guard model.adaptedLinears.isEmpty, model.fullyTunedLinears.isEmpty else {
+        guard model.updatedLinears.isEmpty else {
             throw CommandFailure(.command, "pretrain trains the whole base model; remove adapters with `lora detach` or start from a fresh `model`")
         }
         let steps = invocation.integer("steps") ?? 300
@@ -128,8 +128,8 @@ enum TrainingCommands {
         lab.adaptation = "full fine-tuning targets=\(selector.description)"
         state.lab = lab
         let parameters = selected.reduce(0) { $0 + $1.weight.count }
-        return MimeBundle(plain: "full fine-tuning of \(selected.count) matrices (\(LoRACommands.kindsSummary(selected))): "
-                          + "\(parameters.grouped) trainable parameters = \(LoRACommands.percent(parameters, of: model.parameterCount)) of the model; "
+        return MimeBundle(plain: "full fine-tuning of \(selected.count) matrices (\(UpdateDescriptions.kindsSummary(selected))): "
+                          + "\(parameters.grouped) trainable parameters = \(UpdateDescriptions.percent(parameters, of: model.parameterCount)) of the model; "
                           + "W0 recorded, so svd/spectrum show ΔW = W − W0")
     }
 
@@ -144,7 +144,7 @@ enum TrainingCommands {
         guard lab.model.trainableParameterCount > 0 else {
             throw CommandFailure(.command, "nothing is trainable: attach adapters with `lora targets=square rank=8` or choose matrices with `finetune targets=ffn`")
         }
-        if lab.model.adaptedLinears.contains(where: { $0.adapter?.isMerged == true }) {
+        if lab.model.hasMergedAdapters {
             throw CommandFailure(.command, "the adapters are merged into the weights; `lora unmerge` before training them")
         }
         return (lab, data)

@@ -21,7 +21,7 @@ struct StrategyComparison {
         guard let data = state.finetuneData else {
             throw CommandFailure(.command, "no fine-tuning data: choose it with `data finetune builtin:identity`")
         }
-        guard base.adaptedLinears.isEmpty, base.fullyTunedLinears.isEmpty else {
+        guard base.updatedLinears.isEmpty else {
             throw CommandFailure(.command, "compare starts from the base model; this one has adapters or fully tuned matrices (`lora detach` or `run load` a base)")
         }
         let contenders = try contenders(base)
@@ -54,11 +54,11 @@ struct StrategyComparison {
             curves.append((label, losses))
             let tail = losses.suffix(max(1, losses.count / 10))
             let finalLoss = tail.reduce(0, +) / Float(tail.count)
-            let parameters = attached.compactMap(\.adapter).reduce(0) { $0 + $1.parameterCount }
+            let parameters = attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }
             let fineTuneEval = try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, maxBatches: 4)
             let pretrainEval = try state.pretrainData.flatMap { try Evaluation.loss(of: candidate, on: $0, batch: batch, seqLen: seqLen, maxBatches: 4) }
             table.append([contender.label, String(contender.rank), String(attached.count), parameters.grouped,
-                          LoRACommands.percent(parameters, of: base.parameterCount), String(format: "%.4f", finalLoss),
+                          UpdateDescriptions.percent(parameters, of: base.parameterCount), String(format: "%.4f", finalLoss),
                           fineTuneEval.map { String(format: "%.4f", $0.loss) } ?? "—",
                           pretrainEval.map { String(format: "%.4f", $0.loss) } ?? "—"])
         }
