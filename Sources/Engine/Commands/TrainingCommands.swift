@@ -159,33 +159,27 @@ enum TrainingCommands {
         let trainer = lab.stepper ?? Trainer(model: lab.model, config: TrainingConfig(learningRate: rate))
         trainer.config.learningRate = rate
         trainer.config.totalSteps = 0
-        var sampler: BatchSampler
+        let sampler: BatchSampler
         if let existing = lab.stepSampler, existing.batchSize == batch, existing.seqLen == seqLen {
             sampler = existing
         } else {
             sampler = try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(lab.steps(in: .finetune)))
         }
         var lines: [String] = []
-        var interrupted = false
-        for _ in 0..<count {
-            if context.cancellation.isRaised {
-                interrupted = true
-                break
-            }
-            let batchData = try TrainingRun.batchWithTargets(&sampler)
-            guard let record = TrainingRun.guardedStep(trainer, batchData) else {
-                lab.forgetOptimizer()
-                state.lab = lab
-                throw CommandFailure(.diverged, TrainingRun.divergenceMessage(step: lab.steps(in: .finetune) + 1))
-            }
+        var run = TrainingRun(trainer: trainer, sampler: sampler, steps: count, label: "step", stepOffset: lab.steps(in: .finetune))
+        let outcome = try run.run(progress: nil, cancellation: context.cancellation) { record in
             let number = lab.steps(in: .finetune) + 1
             lab.lossHistory.append(LossPoint(phase: .finetune, step: number, loss: record.loss))
             lines.append("step \(number): loss \(String(format: "%.4f", record.loss))  (lr \(Double(record.learningRate).formatted), grad norm \(String(format: "%.3f", record.gradientNorm)))")
         }
+        // The optimizer and data order carry over, also after a refused step (it changed neither).
         lab.stepper = trainer
-        lab.stepSampler = sampler
+        lab.stepSampler = run.sampler
         state.lab = lab
-        if interrupted {
+        if let divergence = outcome.divergence {
+            throw CommandFailure(.diverged, divergence)
+        }
+        if outcome.interrupted {
             throw CommandFailure(.interrupted, "interrupted after \(lines.count) of \(count) steps; the model keeps the steps taken")
         }
         return MimeBundle(plain: lines.joined(separator: "\n"))
@@ -207,8 +201,8 @@ enum TrainingCommands {
         }
         // `step` continues with this optimizer and data order, at a constant rate.
         trainer.config.totalSteps = 0
-        lab.stepper = outcome.divergence == nil ? trainer : nil
-        lab.stepSampler = outcome.divergence == nil ? run.sampler : nil
+        lab.stepper = trainer
+        lab.stepSampler = run.sampler
         state.lab = lab
         return try summarize(outcome, what: "train", steps: steps, lab: lab, phase: .finetune)
     }
