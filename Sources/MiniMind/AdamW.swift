@@ -59,14 +59,17 @@ public final class AdamW: @unchecked Sendable {
             let (first, second) = moments(of: parameter)
             let decay = parameter.rows > 1 ? weightDecay : 0
             let w = parameter.value.pointer, g = gradient.pointer, m0 = first.pointer, v0 = second.pointer
+            // Counted without an early exit so that the loop vectorizes; a NaN
+            // fails `< limit` and counts too.
+            var outside = 0
             for i in 0..<parameter.count {
                 let m = beta1 * m0[i] + (1 - beta1) * g[i]
                 let v = beta2 * v0[i] + (1 - beta2) * g[i] * g[i]
                 let update = (m / correction1) / ((v / correction2).squareRoot() + epsilon)
                 let proposed = w[i] - learningRate * (update + decay * w[i])
-                // `!(… < limit)` is also true for NaN.
-                if !(abs(proposed) < limit) { return parameter }
+                outside &+= abs(proposed) < limit ? 0 : 1
             }
+            if outside > 0 { return parameter }
         }
         return nil
     }
