@@ -66,13 +66,13 @@ enum LoRACommands {
     private static func attach(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         var lab = try state.requireLab()
         let model = lab.model
-        let selector = try SelectorParsing.selector(invocation.texts("targets") ?? ["square"], layers: invocation.range("layers"),
+        let selector = try SelectorParsing.selector(try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
                                                     model: model, at: invocation.location(of: "targets"))
-        let rank = invocation.integer("rank") ?? 8
+        let rank = try invocation.requiredInteger("rank")
         let config = LoRAConfig(rank: rank, alpha: invocation.number("alpha").map { Float($0) },
-                                dropout: Float(invocation.number("dropout") ?? 0),
-                                initialization: LoRAInitialization(rawValue: invocation.text("init") ?? "peft") ?? .peft,
-                                rsLoRA: invocation.boolean("rslora") ?? false, dora: invocation.boolean("dora") ?? false)
+                                dropout: Float(try invocation.requiredNumber("dropout")),
+                                initialization: LoRAInitialization(rawValue: try invocation.requiredText("init")) ?? .peft,
+                                rsLoRA: try invocation.requiredBoolean("rslora"), dora: try invocation.requiredBoolean("dora"))
         if invocation.boolean("dry") == true {
             return dryRun(selector, config: config, model: model)
         }

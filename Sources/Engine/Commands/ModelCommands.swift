@@ -36,7 +36,7 @@ enum ModelCommands {
     ]
 
     private static func build(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let preset = invocation.text("preset") ?? "tiny"
+        let preset = try invocation.requiredText("preset")
         guard var config = ModelConfig.preset(preset) else {
             throw CommandFailure(.name, "unknown preset '\(preset)'", at: invocation.location(of: "preset"))
         }

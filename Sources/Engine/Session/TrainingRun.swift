@@ -85,7 +85,7 @@ struct TrainingRun {
         } else {
             length = min(128, context)
         }
-        try checkBatchShape(batch: invocation.integer("batch") ?? 8, seqLen: length, invocation)
+        try checkBatchShape(batch: try invocation.requiredInteger("batch"), seqLen: length, invocation)
         return length
     }
 
