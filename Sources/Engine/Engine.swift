@@ -91,9 +91,10 @@ public final class Engine: @unchecked Sendable {
         Completer(catalog: catalog, vocabulary: state.vocabulary).complete(code, cursor: cursor)
     }
 
-    /// Help for the word under the cursor, or nil when there is nothing to say.
+    /// Help for the word under the cursor, or nil when there is nothing to say:
+    /// at `detailLevel` 0 the usage line and summary, at 1 the full help.
     public func inspect(_ code: String, cursor: Int, detailLevel: Int = 0) -> MimeBundle? {
-        Inspector(catalog: catalog, state: state).inspect(code, cursor: cursor)
+        Inspector(catalog: catalog, state: state).inspect(code, cursor: cursor, detailLevel: detailLevel)
     }
 
     public func isComplete(_ code: String) -> Completeness {

@@ -19,6 +19,15 @@ public final class AdamW: @unchecked Sendable {
         self.weightDecay = weightDecay
     }
 
+    /// The moment buffers of a tensor, made (zero, as a fresh optimizer has them) on first use.
+    private func momentBuffers(of parameter: Parameter) -> (first: FloatBuffer, second: FloatBuffer) {
+        let key = ObjectIdentifier(parameter)
+        if let existing = moments[key] { return existing }
+        let fresh = (FloatBuffer(count: parameter.count), FloatBuffer(count: parameter.count))
+        moments[key] = fresh
+        return fresh
+    }
+
     /// One update of every parameter with a gradient, at `learningRate`.
     public func step(_ parameters: [Parameter], learningRate: Float) {
         stepCount += 1
@@ -26,14 +35,7 @@ public final class AdamW: @unchecked Sendable {
         let correction2 = 1 - pow(beta2, Float(stepCount))
         for parameter in parameters {
             guard let gradient = parameter.gradient else { continue }
-            let key = ObjectIdentifier(parameter)
-            let m: FloatBuffer, v: FloatBuffer
-            if let existing = moments[key] {
-                (m, v) = existing
-            } else {
-                (m, v) = (FloatBuffer(count: parameter.count), FloatBuffer(count: parameter.count))
-                moments[key] = (m, v)
-            }
+            let (m, v) = momentBuffers(of: parameter)
             let decay = parameter.rows > 1 ? weightDecay : 0
             let w = parameter.value.pointer, g = gradient.pointer
             for i in 0..<parameter.count {
@@ -43,6 +45,33 @@ public final class AdamW: @unchecked Sendable {
                 w[i] -= learningRate * (update + decay * w[i])
             }
         }
+    }
+
+    /// The first tensor that the next `step` would give a weight that is not
+    /// finite or not below `limit` in size; nil when the step is safe. Writes
+    /// nothing: the moments and weights are computed as `step` would and dropped.
+    public func firstTensorOutOfRange(_ parameters: [Parameter], learningRate: Float, limit: Float) -> Parameter? {
+        let next = stepCount + 1
+        let correction1 = 1 - pow(beta1, Float(next))
+        let correction2 = 1 - pow(beta2, Float(next))
+        for parameter in parameters {
+            guard let gradient = parameter.gradient else { continue }
+            let (first, second) = momentBuffers(of: parameter)
+            let decay = parameter.rows > 1 ? weightDecay : 0
+            let w = parameter.value.pointer, g = gradient.pointer, m0 = first.pointer, v0 = second.pointer
+            // Counted without an early exit so that the loop vectorizes; a NaN
+            // fails `< limit` and counts too.
+            var outside = 0
+            for i in 0..<parameter.count {
+                let m = beta1 * m0[i] + (1 - beta1) * g[i]
+                let v = beta2 * v0[i] + (1 - beta2) * g[i] * g[i]
+                let update = (m / correction1) / ((v / correction2).squareRoot() + epsilon)
+                let proposed = w[i] - learningRate * (update + decay * w[i])
+                outside &+= abs(proposed) < limit ? 0 : 1
+            }
+            if outside > 0 { return parameter }
+        }
+        return nil
     }
 
     /// The first and second moments of one tensor, nil before its first step

@@ -7,15 +7,21 @@ public struct LoRAConfig: Sendable, Equatable {
     public var dropout: Float
     public var initialization: LoRAInitialization
     public var rsLoRA: Bool
+    /// DoRA instead of plain LoRA: a trainable magnitude per output row.
+    public var dora: Bool
 
     public init(rank: Int = 8, alpha: Float? = nil, dropout: Float = 0,
-                initialization: LoRAInitialization = .peft, rsLoRA: Bool = false) {
+                initialization: LoRAInitialization = .peft, rsLoRA: Bool = false, dora: Bool = false) {
         self.rank = rank
         self.alpha = alpha ?? Float(2 * rank)
         self.dropout = dropout
         self.initialization = initialization
         self.rsLoRA = rsLoRA
+        self.dora = dora
     }
+
+    /// The update kind this config attaches.
+    public var kind: LinearUpdateKind { dora ? .dora : .lora }
 }
 
 public enum AdaptationError: Error, Equatable, CustomStringConvertible {
@@ -23,6 +29,7 @@ public enum AdaptationError: Error, Equatable, CustomStringConvertible {
     case invalidRank(Int)
     case rankTooLarge(rank: Int, layer: String, limit: Int)
     case invalidDropout(Float)
+    case doraWithDropout
     case alreadyAdapted(String)
     case noAdapters
     case merged
@@ -35,6 +42,7 @@ public enum AdaptationError: Error, Equatable, CustomStringConvertible {
         case .rankTooLarge(let r, let layer, let limit):
             return "rank \(r) exceeds min(out, in) = \(limit) of \(layer)"
         case .invalidDropout(let p): return "dropout must be in [0, 1) (got \(p))"
+        case .doraWithDropout: return "dora=true supports dropout=0 only"
         case .alreadyAdapted(let name): return "\(name) already has an adapter (use `lora detach` first)"
         case .noAdapters: return "no adapters are attached"
         case .merged: return "adapters are merged into the weights (use `lora unmerge` first)"
@@ -44,8 +52,14 @@ public enum AdaptationError: Error, Equatable, CustomStringConvertible {
 }
 
 extension Model {
-    public var adaptedLinears: [Linear] { linears.filter { $0.adapter != nil } }
-    public var fullyTunedLinears: [Linear] { linears.filter { $0.referenceWeight != nil } }
+    /// Layers carrying an adapter (LoRA, DoRA), merged or not.
+    public var adaptedLinears: [Linear] { linears.filter { $0.update?.kind.isAdapter == true } }
+    /// Layers whose weight is fine-tuned in full.
+    public var fullyTunedLinears: [Linear] { linears.filter { $0.update?.kind == .full } }
+    /// Layers with any learned update.
+    public var updatedLinears: [Linear] { linears.filter { $0.update != nil } }
+    /// Whether some adapter is merged into its weight.
+    public var hasMergedAdapters: Bool { adaptedLinears.contains { $0.update!.isMerged } }
 
     /// Attaches a fresh adapter to every selected layer and freezes the base.
     /// Checks everything first: on error nothing has changed.
@@ -55,45 +69,48 @@ extension Model {
         if targets.isEmpty { throw .nothingSelected(selector.description) }
         if config.rank < 1 { throw .invalidRank(config.rank) }
         if !(config.dropout >= 0 && config.dropout < 1) { throw .invalidDropout(config.dropout) }
+        if config.dora && config.dropout > 0 { throw .doraWithDropout }
         for linear in targets {
-            if linear.adapter != nil { throw .alreadyAdapted(linear.name) }
+            if linear.update?.kind.isAdapter == true { throw .alreadyAdapted(linear.name) }
             // B·A cannot have a higher rank than min(out, in): a larger r only costs memory.
             let limit = min(linear.inFeatures, linear.outFeatures)
             if config.rank > limit { throw .rankTooLarge(rank: config.rank, layer: linear.name, limit: limit) }
         }
-        if adaptedLinears.contains(where: { $0.adapter!.isMerged }) { throw .merged }
+        if hasMergedAdapters { throw .merged }
         setBaseTrainable(false)
         for (i, linear) in targets.enumerated() {
-            let adapter = LoRAAdapter(layerName: linear.name, inFeatures: linear.inFeatures,
-                                      outFeatures: linear.outFeatures, rank: config.rank, alpha: config.alpha,
-                                      dropout: config.dropout, initialization: config.initialization,
-                                      rsLoRA: config.rsLoRA, seed: seed &+ UInt64(i) &* 0x9E37_79B9)
-            if config.initialization == .pissa { adapter.initializeFromPrincipalComponents(of: linear) }
-            linear.adapter = adapter
+            let seed = seed &+ UInt64(i) &* 0x9E37_79B9
+            switch config.kind {
+            case .dora:
+                linear.update = DoRAAdapter(layerName: linear.name, weight: linear.weight, rank: config.rank,
+                                            alpha: config.alpha, initialization: config.initialization,
+                                            rsLoRA: config.rsLoRA, seed: seed)
+            case .lora, .full:
+                let adapter = LoRAAdapter(layerName: linear.name, inFeatures: linear.inFeatures,
+                                          outFeatures: linear.outFeatures, rank: config.rank, alpha: config.alpha,
+                                          dropout: config.dropout, initialization: config.initialization,
+                                          rsLoRA: config.rsLoRA, seed: seed)
+                if config.initialization == .pissa { adapter.initializeFromPrincipalComponents(of: linear.weight) }
+                linear.update = adapter
+            }
         }
         return targets
     }
 
-    /// W += s·B·A for every adapter; the adapters stay, marked merged.
+    /// Folds every adapter into its weight; the adapters stay, marked merged.
     public func mergeAdapters() throws(AdaptationError) {
         let adapted = adaptedLinears
         if adapted.isEmpty { throw .noAdapters }
-        if adapted.contains(where: { $0.adapter!.isMerged }) { throw .merged }
-        for linear in adapted {
-            linear.adapter!.addDelta(to: linear.weight, sign: 1)
-            linear.adapter!.isMerged = true
-        }
+        if hasMergedAdapters { throw .merged }
+        for linear in adapted { linear.update!.merge(into: linear.weight) }
     }
 
-    /// W −= s·B·A, undoing `mergeAdapters`.
+    /// Undoes `mergeAdapters`.
     public func unmergeAdapters() throws(AdaptationError) {
         let adapted = adaptedLinears
         if adapted.isEmpty { throw .noAdapters }
-        if !adapted.contains(where: { $0.adapter!.isMerged }) { throw .notMerged }
-        for linear in adapted where linear.adapter!.isMerged {
-            linear.adapter!.addDelta(to: linear.weight, sign: -1)
-            linear.adapter!.isMerged = false
-        }
+        if !hasMergedAdapters { throw .notMerged }
+        for linear in adapted where linear.update!.isMerged { linear.update!.unmerge(from: linear.weight) }
     }
 
     /// Removes every adapter. Merged updates stay in the weights (PEFT's
@@ -101,7 +118,7 @@ extension Model {
     public func detachAdapters() throws(AdaptationError) {
         let adapted = adaptedLinears
         if adapted.isEmpty { throw .noAdapters }
-        for linear in adapted { linear.adapter = nil }
+        for linear in adapted { linear.update = nil }
     }
 
     /// Makes the selected weights trainable in full (no low-rank constraint),
@@ -110,10 +127,11 @@ extension Model {
     public func beginFullFineTuning(_ selector: TargetSelector) throws(AdaptationError) -> [Linear] {
         let targets = selectedLinears(selector)
         if targets.isEmpty { throw .nothingSelected(selector.description) }
+        if let adapted = targets.first(where: { $0.update?.kind.isAdapter == true }) { throw .alreadyAdapted(adapted.name) }
         setBaseTrainable(false)
         for linear in targets {
             linear.weight.requiresGrad = true
-            if linear.referenceWeight == nil { linear.referenceWeight = linear.weight.matrix }
+            if linear.update == nil { linear.update = FullFineTuning(reference: linear.weight.matrix) }
         }
         return targets
     }
@@ -122,7 +140,7 @@ extension Model {
     public func endFullFineTuning() {
         for linear in linears {
             linear.weight.requiresGrad = false
-            linear.referenceWeight = nil
+            if linear.update?.kind == .full { linear.update = nil }
         }
     }
 }
@@ -138,8 +156,8 @@ extension LoRAAdapter {
     /// PiSSA (Meng et al. 2024): with W = U S Vᵀ, B = U_r √S_r / √s and
     /// A = √S_r V_rᵀ / √s, so that s·B·A is W's top-r part, and W becomes the
     /// residual W − s·B·A: the layer's output is unchanged at step 0.
-    func initializeFromPrincipalComponents(of linear: Linear) {
-        let w = linear.weight.matrix
+    func initializeFromPrincipalComponents(of weight: Parameter) {
+        let w = weight.matrix
         guard let svd = try? SingularValueDecomposition(of: w) else { return }
         var newA = Matrix(rows: rank, cols: inFeatures), newB = Matrix(rows: outFeatures, cols: rank)
         let inverseRootScale = 1 / scale.squareRoot()
@@ -150,6 +168,6 @@ extension LoRAAdapter {
         }
         a.matrix = newA
         b.matrix = newB
-        addDelta(to: linear.weight, sign: -1)
+        addDelta(to: weight, sign: -1)
     }
 }

@@ -26,10 +26,10 @@ extension Model {
                     && [block.q, block.k, block.v].contains { $0 === linear }
                 if block.index >= lowest && !feedsUnneededInput { backward += product }
                 if linear.weight.requiresGrad { backward += product }     // weight gradient
-                if let adapter = linear.adapter, !adapter.isMerged {
-                    let low = 2 * rows * Double(adapter.rank * (linear.inFeatures + linear.outFeatures))
-                    forward += low
-                    backward += 2 * low
+                if let update = linear.update, update.isActive {
+                    let own = update.flops(rows: batch * seqLen, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures)
+                    forward += own.forward
+                    backward += own.backward
                 }
             }
             if block.index >= lowest { backward += 2 * attentionPerLayer }

@@ -1,20 +1,20 @@
 import LinearAlgebra
 
-/// A bias-free linear layer `y = x Wᵀ`, `W` of shape `[out, in]`, with an
-/// optional low-rank adapter beside it.
+/// A bias-free linear layer `y = x Wᵀ`, `W` of shape `[out, in]`, carrying at
+/// most one learned update of its weight (`LinearUpdate`: LoRA, DoRA, full
+/// fine-tuning).
 ///
-/// The model calls only `forward` and `backward`; whether an adapter is
-/// attached, merged or absent, and whether `W` itself is trainable, is the
-/// layer's business. That is what lets LoRA attach to any matrix without the
-/// model knowing.
+/// The model calls only `forward` and `backward`; what kind of update is
+/// attached, whether it is merged, and whether `W` itself trains, is the
+/// layer's and the update's business. That is what lets an adapter attach to
+/// any matrix without the model knowing. (docs/design.md, "The adapter seam".)
 public final class Linear: @unchecked Sendable {
     // Sendable: a model is used by one thread at a time (the engine's).
     /// Hugging Face module name, e.g. `model.layers.0.self_attn.q_proj`.
     public let name: String
     public let weight: Parameter
-    public var adapter: LoRAAdapter?
-    /// W₀, kept when `W` itself is fine-tuned so that ΔW = W − W₀ can be analysed.
-    public var referenceWeight: Matrix?
+    /// The layer's learned update, if any.
+    public var update: (any LinearUpdate)?
 
     public init(name: String, inFeatures: Int, outFeatures: Int) {
         self.name = name
@@ -25,14 +25,33 @@ public final class Linear: @unchecked Sendable {
     public var outFeatures: Int { weight.rows }
     public var isSquare: Bool { inFeatures == outFeatures }
 
+    /// The update when it is a plain LoRA adapter (its A, B and scale);
+    /// setting attaches one (or removes the update with nil).
+    public var adapter: LoRAAdapter? {
+        get { update as? LoRAAdapter }
+        set { update = newValue }
+    }
+
+    /// W₀ when `W` itself is fine-tuned (so that ΔW = W − W₀ can be analysed);
+    /// setting records one (or removes the update with nil).
+    public var referenceWeight: Matrix? {
+        get { (update as? FullFineTuning)?.reference }
+        set { update = newValue.map(FullFineTuning.init(reference:)) }
+    }
+
+    /// The tensors that train for this layer: its update's own, and W when it trains.
+    public var trainableTensors: [Parameter] {
+        (update?.ownTensors ?? []).filter(\.requiresGrad) + (weight.requiresGrad ? [weight] : [])
+    }
+
     /// Overwrites `output` (`rows × out`) with the layer applied to `input` (`rows × in`).
     /// `training` switches adapter dropout on.
     public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int, training: Bool) {
         BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                   a: input, lda: inFeatures, b: weight.value.pointer, ldb: inFeatures,
                   c: output, ldc: outFeatures)
-        if let adapter, !adapter.isMerged {
-            adapter.forward(input: input, output: output, rows: rows, training: training)
+        if let update, update.isActive {
+            update.forward(weight: weight, input: input, output: output, rows: rows, training: training)
         }
     }
 
@@ -41,30 +60,30 @@ public final class Linear: @unchecked Sendable {
     /// Pass `inputGradient: nil` when nothing upstream needs it.
     public func backward(input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, accumulate: Bool, rows: Int) {
+        let active = update.flatMap { $0.isActive ? $0 : nil }
+        let dy = active?.gradientReachingBaseProduct(weight: weight, outputGradient: outputGradient, rows: rows)
+            ?? outputGradient
         if let dW = weight.gradient {
             // dW += dyᵀ x
             BLAS.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
-                      a: outputGradient, lda: outFeatures, b: input, ldb: inFeatures, beta: 1,
+                      a: dy, lda: outFeatures, b: input, ldb: inFeatures, beta: 1,
                       c: dW.pointer, ldc: inFeatures)
         }
         if let dx = inputGradient {
             // dx (+)= dy W
             BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                      a: outputGradient, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
+                      a: dy, lda: outFeatures, b: weight.value.pointer, ldb: inFeatures,
                       beta: accumulate ? 1 : 0, c: dx, ldc: inFeatures)
         }
-        if let adapter, !adapter.isMerged {
-            adapter.backward(input: input, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows)
-        }
+        active?.backward(weight: weight, input: input, baseProductGradient: dy, inputGradient: inputGradient, rows: rows)
     }
 
-    /// A deep copy (weights, adapter, reference weight).
+    /// A deep copy (weights, update).
     public func copy() -> Linear {
         let other = Linear(name: name, inFeatures: inFeatures, outFeatures: outFeatures)
         other.weight.matrix = weight.matrix
         other.weight.requiresGrad = weight.requiresGrad
-        other.adapter = adapter?.copy()
-        other.referenceWeight = referenceWeight
+        other.update = update?.copy()
         return other
     }
 }

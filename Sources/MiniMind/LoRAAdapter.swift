@@ -16,7 +16,7 @@ public enum LoRAInitialization: String, Sendable, CaseIterable {
 /// A low-rank update beside a frozen linear layer: `y += s · (drop(x) Aᵀ) Bᵀ`,
 /// A `[r, in]`, B `[out, r]`. It knows its matrices and scale and nothing of
 /// how its layer was chosen (PEFT's separation of config and layer).
-public final class LoRAAdapter: @unchecked Sendable {
+public final class LoRAAdapter: LowRankFactors, @unchecked Sendable {
     // Sendable: a model is used by one thread at a time (the engine's).
     public let rank: Int
     public let alpha: Float
@@ -140,7 +140,9 @@ public final class LoRAAdapter: @unchecked Sendable {
         }
     }
 
-    public func copy() -> LoRAAdapter {
+    public func copy() -> any LinearUpdate { copyAdapter() }
+
+    public func copyAdapter() -> LoRAAdapter {
         let other = LoRAAdapter(layerName: String(a.name.dropLast(".lora_A.weight".count)),
                                 inFeatures: inFeatures, outFeatures: outFeatures, rank: rank, alpha: alpha,
                                 dropout: dropout, initialization: initialization, rsLoRA: rsLoRA, seed: 0)
@@ -149,5 +151,50 @@ public final class LoRAAdapter: @unchecked Sendable {
         other.isMerged = isMerged
         other.dropoutGenerator = dropoutGenerator
         return other
+    }
+}
+
+// MARK: - The LinearUpdate seam
+
+extension LoRAAdapter {
+    public var kind: LinearUpdateKind { .lora }
+    public var ownTensors: [Parameter] { [a, b] }
+    public var trainsBaseWeight: Bool { false }
+    public var nominalRank: Int? { rank }
+
+    public func forward(weight: Parameter, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        rows: Int, training: Bool) {
+        forward(input: input, output: output, rows: rows, training: training)
+    }
+
+    public func gradientReachingBaseProduct(weight: Parameter, outputGradient: UnsafePointer<Float>,
+                                            rows: Int) -> UnsafePointer<Float> {
+        outputGradient
+    }
+
+    public func backward(weight: Parameter, input: UnsafePointer<Float>, baseProductGradient: UnsafePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, rows: Int) {
+        backward(input: input, outputGradient: baseProductGradient, inputGradient: inputGradient, rows: rows)
+    }
+
+    public func merge(into weight: Parameter) {
+        addDelta(to: weight, sign: 1)
+        isMerged = true
+    }
+
+    public func unmerge(from weight: Parameter) {
+        addDelta(to: weight, sign: -1)
+        isMerged = false
+    }
+
+    public func learnedDelta(weight: Parameter) -> LearnedDelta {
+        let current = weight.matrix
+        return LearnedDelta(base: isMerged ? current - delta : current,
+                            form: .lowRank(b: b.matrix, a: a.matrix, scale: scale))
+    }
+
+    public func flops(rows: Int, inFeatures: Int, outFeatures: Int) -> (forward: Double, backward: Double) {
+        let low = 2 * Double(rows) * Double(rank * (inFeatures + outFeatures))
+        return (low, 2 * low)
     }
 }

@@ -68,9 +68,9 @@ public final class Model: @unchecked Sendable {
         } + [finalNorm]
     }
 
-    /// Base tensors plus the A and B of every attached adapter.
+    /// Base tensors plus the tensors every attached update adds (A, B, a magnitude).
     public var allParameters: [Parameter] {
-        parameters + linears.compactMap(\.adapter).flatMap { [$0.a, $0.b] }
+        parameters + linears.flatMap { $0.update?.ownTensors ?? [] }
     }
 
     public var trainableParameters: [Parameter] { allParameters.filter(\.requiresGrad) }
@@ -201,7 +201,7 @@ public final class Model: @unchecked Sendable {
         if embedding.requiresGrad { return 0 }
         for block in blocks {
             let trains = block.norms.contains(where: \.requiresGrad)
-                || block.linears.contains { $0.weight.requiresGrad || ($0.adapter.map { !$0.isMerged } ?? false) }
+                || block.linears.contains { $0.weight.requiresGrad || ($0.update?.isActive ?? false) }
             if trains { return block.index }
         }
         return blocks.count

@@ -35,7 +35,7 @@ public struct ModelConfig: Sendable, Equatable, CustomStringConvertible {
 
     public static let presetNames = ["tiny", "minimind2-small", "minimind3"]
 
-    /// The presets of DESIGN.md. `tiny` reads bytes (256 + 3 specials).
+    /// The presets (docs/design.md, "The model"). `tiny` reads bytes (256 + 3 specials).
     public static func preset(_ name: String) -> ModelConfig? {
         switch name {
         case "tiny":

@@ -1,5 +1,21 @@
 import Foundation
 
+/// Why the trainer refused a step: applying it would have poisoned the model.
+public enum StepRefusal: Sendable, Equatable, CustomStringConvertible {
+    case nonFiniteLoss
+    case nonFiniteGradient
+    /// The update would have made a weight of this tensor non-finite or larger than the limit.
+    case weightOutOfRange(String)
+
+    public var description: String {
+        switch self {
+        case .nonFiniteLoss: "the loss is not finite"
+        case .nonFiniteGradient: "the gradient norm is not finite"
+        case .weightOutOfRange(let name): "the update would throw \(name) out of range"
+        }
+    }
+}
+
 /// What one optimizer step did.
 public struct StepRecord: Sendable, Equatable {
     public var step: Int
@@ -7,6 +23,8 @@ public struct StepRecord: Sendable, Equatable {
     /// Global gradient norm before clipping.
     public var gradientNorm: Float
     public var learningRate: Float
+    /// Set when the step was refused: weights and optimizer state are as they were before it.
+    public var refusal: StepRefusal? = nil
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -17,20 +35,29 @@ public struct TrainingConfig: Sendable, Equatable {
     public var warmupSteps: Int
     /// Length of the cosine schedule; 0 keeps the rate constant.
     public var totalSteps: Int
+    /// A step that would move any weight beyond this size is refused: healthy
+    /// weights stay within a few units, and the next forward pass would overflow.
+    public var weightLimit: Float
 
     public init(learningRate: Float = 1e-3, weightDecay: Float = 0.01, gradientClip: Float = 1,
-                warmupSteps: Int = 0, totalSteps: Int = 0) {
+                warmupSteps: Int = 0, totalSteps: Int = 0, weightLimit: Float = 1e4) {
         self.learningRate = learningRate
         self.weightDecay = weightDecay
         self.gradientClip = gradientClip
         self.warmupSteps = warmupSteps
         self.totalSteps = totalSteps
+        self.weightLimit = weightLimit
     }
 }
 
 /// Steps a model's trainable tensors: zero gradients, forward + backward,
 /// clip, AdamW at the scheduled rate. Deterministic for a given model,
 /// batch sequence and thread count.
+///
+/// It guards the model: a step whose loss or gradient norm is not finite, or
+/// whose update would throw a weight out of range, is refused before anything
+/// is written — weights and optimizer state stay as they were, so training can
+/// go on (with a lower rate) with the same optimizer. No copy of the model is made.
 public final class Trainer: @unchecked Sendable {
     // Sendable: used by one thread at a time (the engine's).
     public let model: Model
@@ -56,22 +83,29 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// One optimizer step. A batch without any target changes nothing and
-    /// returns a record whose loss is NaN (the caller decides what to say).
+    /// returns a record whose loss is NaN (the caller decides what to say);
+    /// a step that would harm the model changes nothing and returns a record
+    /// with its `refusal`.
     @discardableResult
     public func step(tokens: [Int32], targets: [Int32], batch: Int, seqLen: Int) -> StepRecord {
         for p in trainable { p.gradient?.zero() }
         let loss = model.lossAndBackward(tokens: tokens, targets: targets, batch: batch, seqLen: seqLen)
-        if loss.isNaN {
-            // No target in the batch (every row masked): nothing to learn, so no update.
-            return StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: 0,
-                              learningRate: schedule.rate(at: optimizer.stepCount))
+        let rate = schedule.rate(at: optimizer.stepCount)
+        func refused(_ reason: StepRefusal, norm: Float) -> StepRecord {
+            StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate, refusal: reason)
         }
+        if !targets.contains(where: { $0 >= 0 }) {
+            // No target in the batch (every row masked): nothing to learn, so no update.
+            return StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: 0, learningRate: rate)
+        }
+        if !loss.isFinite { return refused(.nonFiniteLoss, norm: .nan) }
         var squares = 0.0
         for p in trainable {
             guard let g = p.gradient else { continue }
             for i in 0..<p.count { squares += Double(g[i]) * Double(g[i]) }
         }
         let norm = Float(squares.squareRoot())
+        if !norm.isFinite { return refused(.nonFiniteGradient, norm: norm) }
         if config.gradientClip > 0, norm > config.gradientClip {
             let factor = config.gradientClip / norm
             for p in trainable {
@@ -79,7 +113,9 @@ public final class Trainer: @unchecked Sendable {
                 for i in 0..<p.count { g[i] *= factor }
             }
         }
-        let rate = schedule.rate(at: optimizer.stepCount)
+        if let tensor = optimizer.firstTensorOutOfRange(trainable, learningRate: rate, limit: config.weightLimit) {
+            return refused(.weightOutOfRange(tensor.name), norm: norm)
+        }
         optimizer.step(trainable, learningRate: rate)
         let record = StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate)
         history.append(record)

@@ -77,9 +77,15 @@ struct AssistanceTests {
     @Test func inspectShowsTheHelpOfTheCommandUnderTheCursor() {
         let engine = Engine.forTesting()
         let help = engine.run("help train").resultText
-        #expect(engine.inspect("train steps=10", cursor: 2)?.plainText == help)
-        #expect(engine.inspect("train steps=10", cursor: 14)?.plainText.hasSuffix(help) == true)
-        #expect(engine.inspect("lora rank=4", cursor: 6)?.plainText.hasPrefix("lora rank=<n>\n  rank r of each adapter") == true)
+        // detail_level 1: the full help, as `help train` shows it.
+        #expect(engine.inspect("train steps=10", cursor: 2, detailLevel: 1)?.plainText == help)
+        #expect(engine.inspect("train steps=10", cursor: 14, detailLevel: 1)?.plainText.hasSuffix(help) == true)
+        #expect(engine.inspect("lora rank=4", cursor: 6, detailLevel: 1)?.plainText.hasPrefix("lora rank=<n>\n  rank r of each adapter") == true)
+        #expect(engine.inspect("xyzzy", cursor: 2, detailLevel: 1) == nil)
+        // detail_level 0: the usage line and summary only.
+        #expect(engine.inspect("train steps=10", cursor: 2)?.plainText
+                == "train [steps=<n>] [lr=<x>] [batch=<n>] [seq=<n>]\n  many fine-tuning steps with progress; an interrupt stops cleanly")
+        #expect(engine.inspect("lora rank=4", cursor: 6)?.plainText == "lora rank=<n>\n  rank r of each adapter")
         #expect(engine.inspect("xyzzy", cursor: 2) == nil)
     }
 }

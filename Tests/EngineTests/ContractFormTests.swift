@@ -1,10 +1,10 @@
 import Engine
 import Testing
 
-/// Every form of LANGUAGE.md, exactly as written, is understood: run on an
+/// Every form of docs/language.md, exactly as written, is understood: run on an
 /// empty session it either works or fails only because there is no model,
 /// data or run yet (a CommandError, or no saved run 'r8'), never as a syntax or argument error.
-@Suite("LANGUAGE.md forms")
+@Suite("docs/language.md forms")
 struct ContractFormTests {
     static let forms = [
         "help", "help lora", "lora?", "print \"hello, world\"", "warn \"text\"", "clear",

@@ -2,7 +2,7 @@ import Engine
 import Foundation
 import Testing
 
-/// Whole sessions from LANGUAGE.md on a very small model, asserting on what the commands report.
+/// Whole sessions from docs/language.md on a very small model, asserting on what the commands report.
 @Suite("Sessions")
 struct SessionTests {
     /// dim 32, 2 layers, 4 query heads and 2 key/value heads: q,o are 32×32, k,v 16×32.

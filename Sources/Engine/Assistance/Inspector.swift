@@ -1,11 +1,13 @@
 /// Shift-Tab / `?` help: for a matrix name under the cursor its shape,
 /// squareness and adapter; for a parameter its meaning; otherwise the help of
-/// the command on the cursor's line.
+/// the command on the cursor's line. Jupyter's `detail_level` decides how much:
+/// 0 gives each form's usage line and summary, 1 (or more) the full help, as
+/// `help <command>` and `<command>?` show it.
 struct Inspector {
     let catalog: CommandCatalog
     let state: SessionState
 
-    func inspect(_ code: String, cursor: Int) -> MimeBundle? {
+    func inspect(_ code: String, cursor: Int, detailLevel: Int) -> MimeBundle? {
         let lines = CommandLexer.lines(of: code)
         guard let line = lines.first(where: { $0.start.offset <= cursor && cursor <= $0.endOffset })
                 ?? lines.last(where: { $0.start.offset <= cursor }),
@@ -21,13 +23,13 @@ struct Inspector {
             }
             if let key = under.key, cursor <= key.endOffset,
                let parameter = forms.lazy.compactMap({ $0.parameter(named: key.text) }).first {
-                let fallback = parameter.defaultValue.map { _ in "" } ?? ""
-                return MimeBundle(plain: "\(verb) \(parameter.name)=\(parameter.kind.placeholder)\n  \(parameter.summary)\(fallback)\n\n"
-                                  + HelpText.detail(of: verb, catalog))
+                let line = "\(verb) \(parameter.name)=\(parameter.kind.placeholder)\n  \(parameter.summary)"
+                return MimeBundle(plain: detailLevel > 0 ? line + "\n\n" + HelpText.detail(of: verb, catalog) : line)
             }
         }
         guard !forms.isEmpty else { return nil }
-        return MimeBundle(plain: HelpText.detail(of: verb, catalog))
+        if detailLevel > 0 { return MimeBundle(plain: HelpText.detail(of: verb, catalog)) }
+        return MimeBundle(plain: forms.map { "\($0.usage)\n  \($0.summary)" }.joined(separator: "\n"))
     }
 }
 

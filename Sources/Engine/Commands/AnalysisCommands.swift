@@ -77,7 +77,7 @@ enum AnalysisCommands {
         let update = try chosenUpdate(invocation, model: lab.model)
         let statistics = update.statistics
         let values = update.decomposition.singularValues
-        let top = invocation.integer("top") ?? 16
+        let top = try invocation.requiredInteger("top")
         var table = ResultTable(["i", "σᵢ", "energy ≤ i"], numericColumns: [0, 1, 2])
         for (index, value) in values.prefix(top).enumerated() {
             table.append([String(index + 1), format(value), String(format: "%.1f%%", 100 * statistics.energy(inTop: index + 1))])
@@ -96,7 +96,7 @@ enum AnalysisCommands {
         guard !updates.isEmpty else {
             throw CommandFailure(.command, "no matrix has a learned update yet: attach adapters (`lora`) or `finetune`, then `train`")
         }
-        let top = invocation.integer("top") ?? 4
+        let top = try invocation.requiredInteger("top")
         var header = ["matrix", "shape", "update"]
         header += (1...top).map { "σ\($0)" }
         header += ["eff. rank", "energy top r"]
@@ -117,8 +117,8 @@ enum AnalysisCommands {
     }
 
     private static func similarity(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let first = try RunCommands.requireRun(invocation.text("first") ?? "", state, at: invocation.location(of: "first"))
-        let second = try RunCommands.requireRun(invocation.text("second") ?? "", state, at: invocation.location(of: "second"))
+        let first = try RunCommands.requireRun(try invocation.requiredText("first"), state, at: invocation.location(of: "first"))
+        let second = try RunCommands.requireRun(try invocation.requiredText("second"), state, at: invocation.location(of: "second"))
         let firstModel = first.lab.model
         let secondModel = second.lab.model
         let linearName: String
@@ -126,7 +126,7 @@ enum AnalysisCommands {
             linearName = try MatrixNames.require(written, in: firstModel, at: invocation.location(of: "matrix")).name
         } else {
             let common = try WeightUpdate.all(in: firstModel).map(\.linear.name).first { name in
-                secondModel.linear(named: name).map { $0.adapter != nil || $0.referenceWeight != nil } ?? false
+                secondModel.linear(named: name)?.update != nil
             }
             guard let common else {
                 throw CommandFailure(.command, "runs '\(first.name)' and '\(second.name)' have no adapted matrix in common; name one with matrix=")
@@ -183,10 +183,10 @@ enum AnalysisCommands {
     private static func intruders(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         let lab = try state.requireLab()
         let update = try chosenUpdate(invocation, model: lab.model)
-        let threshold = Float(invocation.number("eps") ?? 0.5)
+        let threshold = Float(try invocation.requiredNumber("eps"))
         let report: IntruderDimensionReport
         do {
-            report = try IntruderDimensionReport(base: update.base, tuned: update.tuned, topK: invocation.integer("k") ?? 10, threshold: threshold)
+            report = try IntruderDimensionReport(base: update.base, tuned: update.tuned, topK: try invocation.requiredInteger("k"), threshold: threshold)
         } catch {
             throw CommandFailure(.command, "cannot look for intruders: \(error)")
         }

@@ -44,7 +44,7 @@ enum DataCommands {
     ]
 
     private static func load(_ invocation: Invocation) throws(CommandFailure) -> DataChoice {
-        let source = invocation.text("source") ?? ""
+        let source = try invocation.requiredText("source")
         let location = invocation.location(of: "source")
         if source.hasPrefix("builtin:") {
             let name = String(source.dropFirst("builtin:".count))

@@ -70,6 +70,27 @@ struct Invocation: Sendable {
 
     func isWritten(_ name: String) -> Bool { written.contains(name) }
 
+    // MARK: Values the spec guarantees
+    //
+    // A parameter whose spec declares a default, or a required positional, is
+    // always bound; handlers read it with these and write no fallback of their
+    // own, so the default lives in the spec only (what `help` shows is what runs).
+
+    func requiredInteger(_ name: String) throws(CommandFailure) -> Int { try require(integer(name), name) }
+    func requiredNumber(_ name: String) throws(CommandFailure) -> Double { try require(number(name), name) }
+    func requiredBoolean(_ name: String) throws(CommandFailure) -> Bool { try require(boolean(name), name) }
+    func requiredText(_ name: String) throws(CommandFailure) -> String { try require(text(name), name) }
+    func requiredTexts(_ name: String) throws(CommandFailure) -> [String] { try require(texts(name), name) }
+    func requiredAlternatives(_ name: String) throws(CommandFailure) -> [[String]] { try require(alternatives(name), name) }
+
+    private func require<Value>(_ value: Value?, _ name: String) throws(CommandFailure) -> Value {
+        guard let value else {
+            // A spec without the default its handler relies on: a bug, reported, never a crash.
+            throw CommandFailure(.command, "internal error: `\(spec.name)` has no value or default for '\(name)'", at: verbLocation)
+        }
+        return value
+    }
+
     /// Where the user wrote a value (the verb when it was a default).
     func location(of name: String) -> SourceLocation {
         locations[name] ?? command.verb.start

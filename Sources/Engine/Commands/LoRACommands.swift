@@ -15,6 +15,7 @@ enum LoRACommands {
                         ParameterSpec("init", .choice(initializations), default: .word("peft"), "A/B initialisation"),
                         ParameterSpec("rslora", .boolean, default: .boolean(false), "scale alpha/sqrt(r) instead of alpha/r"),
                         ParameterSpec("dropout", .number(minimum: 0, maximum: 0.99), default: .number(0), "dropout on the adapter input while training"),
+                        ParameterSpec("dora", .boolean, default: .boolean(false), "DoRA: a trainable magnitude per output row times the direction of W + s·BA"),
                         ParameterSpec("dry", .boolean, default: .boolean(false), "list what would be adapted, attach nothing"),
                     ],
                     details: """
@@ -27,11 +28,14 @@ enum LoRACommands {
                     The base weights are frozen; only A and B train. Init: peft (kaiming A,
                     zero B), minimind (A ~ N(0,0.02), B = 0, s = 1), gaussian, pissa (top-r
                     singular triplets of W, W replaced by its residual).
+                    dora=true (Liu et al. 2024, PEFT's use_dora): W' = m ⊙ (W + s·BA) / ‖W + s·BA‖
+                    per output row, m starting at ‖W‖ and trainable; its ΔW = W' − W is full
+                    rank, so svd/spectrum decompose it in full. dropout must be 0 with dora.
                     """,
                     examples: ["lora targets=square rank=8", "lora targets=q,v rank=4 alpha=8", "lora targets=attn rank=8",
                                "lora targets=all-linear rank=8",
                                "lora targets=q,v layers=0-1 rank=4 init=pissa rslora=true dropout=0.05",
-                               "lora targets=square dry=true"],
+                               "lora targets=square dry=true", "lora targets=q,v rank=4 dora=true"],
                     handler: attach),
         CommandSpec("lora", "merge", area: .lora, summary: "fold the adapters into the weights: W += s·BA",
                     handler: { _, state, _ in
@@ -62,13 +66,13 @@ enum LoRACommands {
     private static func attach(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         var lab = try state.requireLab()
         let model = lab.model
-        let selector = try SelectorParsing.selector(invocation.texts("targets") ?? ["square"], layers: invocation.range("layers"),
+        let selector = try SelectorParsing.selector(try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
                                                     model: model, at: invocation.location(of: "targets"))
-        let rank = invocation.integer("rank") ?? 8
+        let rank = try invocation.requiredInteger("rank")
         let config = LoRAConfig(rank: rank, alpha: invocation.number("alpha").map { Float($0) },
-                                dropout: Float(invocation.number("dropout") ?? 0),
-                                initialization: LoRAInitialization(rawValue: invocation.text("init") ?? "peft") ?? .peft,
-                                rsLoRA: invocation.boolean("rslora") ?? false)
+                                dropout: Float(try invocation.requiredNumber("dropout")),
+                                initialization: LoRAInitialization(rawValue: try invocation.requiredText("init")) ?? .peft,
+                                rsLoRA: try invocation.requiredBoolean("rslora"), dora: try invocation.requiredBoolean("dora"))
         if invocation.boolean("dry") == true {
             return dryRun(selector, config: config, model: model)
         }
@@ -90,7 +94,7 @@ enum LoRACommands {
             switch error {
             case .invalidRank, .rankTooLarge:
                 throw CommandFailure(.argument, error.description, at: invocation.location(of: "rank"))
-            case .invalidDropout:
+            case .invalidDropout, .doraWithDropout:
                 throw CommandFailure(.argument, error.description, at: invocation.location(of: "dropout"))
             default:
                 throw CommandFailure(.command, error.description, at: invocation.verbLocation)
@@ -100,9 +104,10 @@ enum LoRACommands {
         lab.adaptation = [lab.adaptation, description].compactMap { $0 }.joined(separator: " + ")
         lab.forgetOptimizer()
         state.lab = lab
-        let adapterParameters = attached.compactMap(\.adapter).reduce(0) { $0 + $1.parameterCount }
-        let summary = "attached \(attached.count) adapters (\(kindsSummary(attached))), rank \(rank), scale \(Double(attached.first?.adapter?.scale ?? 0).formatted): "
-            + "\(adapterParameters.grouped) trainable parameters = \(percent(adapterParameters, of: model.parameterCount)) of the model"
+        let adapterParameters = attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }
+        let scale = (attached.first?.update as? any LowRankFactors)?.scale ?? 0
+        let summary = "attached \(attached.count) \(config.dora ? "DoRA " : "")adapters (\(UpdateDescriptions.kindsSummary(attached))), rank \(rank), scale \(Double(scale).formatted): "
+            + "\(adapterParameters.grouped) trainable parameters = \(UpdateDescriptions.percent(adapterParameters, of: model.parameterCount)) of the model"
         return MimeBundle(plain: summary)
     }
 
@@ -112,14 +117,15 @@ enum LoRACommands {
         var count = 0
         for decision in model.select(selector) {
             let linear = decision.linear
-            let parameters = decision.selected ? config.rank * (linear.inFeatures + linear.outFeatures) : 0
+            let parameters = decision.selected
+                ? config.rank * (linear.inFeatures + linear.outFeatures) + (config.dora ? linear.outFeatures : 0) : 0
             total += parameters
             count += decision.selected ? 1 : 0
             table.append([MatrixNames.short(linear), MatrixNames.shape(linear), linear.isSquare ? "yes" : "no",
                           decision.selected ? "yes" : "no", decision.reason.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? decision.reason, decision.selected ? parameters.grouped : ""])
         }
         table.footer = "dry run: targets=\(selector.description) rank=\(config.rank) would adapt \(count) of \(model.linears.count) matrices, "
-            + "\(total.grouped) trainable parameters (\(percent(total, of: model.parameterCount)) of the model); nothing attached"
+            + "\(total.grouped) trainable parameters (\(UpdateDescriptions.percent(total, of: model.parameterCount)) of the model); nothing attached"
         return table.bundle
     }
 
@@ -133,35 +139,17 @@ enum LoRACommands {
                                 numericColumns: [2, 3, 4, 6, 7])
         var total = 0
         for linear in adapted {
-            guard let adapter = linear.adapter else { continue }
+            guard let adapter = linear.update as? any LowRankFactors else { continue }
             total += adapter.parameterCount
             table.append([MatrixNames.short(linear), MatrixNames.shape(linear), String(adapter.rank),
                           Double(adapter.alpha).formatted, Double(adapter.scale).formatted,
-                          adapter.initialization.rawValue + (adapter.rsLoRA ? " rslora" : ""),
-                          adapter.parameterCount.grouped, percent(adapter.parameterCount, of: model.parameterCount),
+                          UpdateDescriptions.initialization(adapter),
+                          adapter.parameterCount.grouped, UpdateDescriptions.percent(adapter.parameterCount, of: model.parameterCount),
                           adapter.isMerged ? "yes" : "no"])
         }
-        table.footer = "\(adapted.count) adapters, \(total.grouped) parameters = \(percent(total, of: model.parameterCount)) of \(model.parameterCount.grouped)"
+        table.footer = "\(adapted.count) adapters, \(total.grouped) parameters = \(UpdateDescriptions.percent(total, of: model.parameterCount)) of \(model.parameterCount.grouped)"
             + (lab.adaptation.map { " (\($0))" } ?? "")
         return table.bundle
-    }
-
-    /// "q_proj, o_proj × 4 layers"
-    static func kindsSummary(_ linears: [Linear]) -> String {
-        var kinds: [String] = []
-        var layers: Set<Substring> = []
-        for linear in linears {
-            let parts = linear.name.split(separator: ".")
-            if let kind = parts.last.map(String.init), !kinds.contains(kind) { kinds.append(kind) }
-            if parts.count > 2 { layers.insert(parts[2]) }
-        }
-        return kinds.joined(separator: ", ") + " × \(layers.count) layer\(layers.count == 1 ? "" : "s")"
-    }
-
-    static func percent(_ part: Int, of whole: Int) -> String {
-        guard whole > 0 else { return "—" }
-        let value = 100 * Double(part) / Double(whole)
-        return value >= 10 ? String(format: "%.1f%%", value) : String(format: "%.2f%%", value)
     }
 
     private static func adapt(_ body: () throws(AdaptationError) -> Void) throws(CommandFailure) {

@@ -36,7 +36,7 @@ enum ModelCommands {
     ]
 
     private static func build(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let preset = invocation.text("preset") ?? "tiny"
+        let preset = try invocation.requiredText("preset")
         guard var config = ModelConfig.preset(preset) else {
             throw CommandFailure(.name, "unknown preset '\(preset)'", at: invocation.location(of: "preset"))
         }
@@ -94,9 +94,8 @@ enum ModelCommands {
                 square = parameter.rows == parameter.cols ? "yes" : "no"
             }
             var trainable = parameter.requiresGrad ? "yes" : "no"
-            if let linear = linearsByWeight[parameter.name] {
-                if linear.adapter != nil { trainable += " (adapter)" }
-                if linear.referenceWeight != nil { trainable += " (full)" }
+            if let update = linearsByWeight[parameter.name]?.update {
+                trainable += UpdateDescriptions.trainableTag(update.kind)
             }
             table.append([parameter.name, shape, square, parameter.count.grouped, trainable])
         }

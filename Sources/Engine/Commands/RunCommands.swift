@@ -10,7 +10,7 @@ enum RunCommands {
                     examples: ["run save r8"],
                     handler: { invocation, state, _ in
                         let lab = try state.requireLab()
-                        let name = invocation.text("name") ?? ""
+                        let name = try invocation.requiredText("name")
                         let replaced = state.run(named: name) != nil
                         state.runs.removeAll { $0.name == name }
                         state.runs.append(SavedRun(name: name, lab: lab.snapshot(), finetuneSource: state.finetuneData?.source, seed: state.seed))
@@ -20,7 +20,7 @@ enum RunCommands {
                     positionals: [PositionalSpec("name", .runName, "a saved run")],
                     examples: ["run load r8"],
                     handler: { invocation, state, _ in
-                        let saved = try requireRun(invocation.text("name") ?? "", state, at: invocation.location(of: "name"))
+                        let saved = try requireRun(try invocation.requiredText("name"), state, at: invocation.location(of: "name"))
                         state.lab = saved.lab.snapshot()
                         return MimeBundle(plain: "loaded run '\(saved.name)': \(describe(saved.lab))")
                     }),

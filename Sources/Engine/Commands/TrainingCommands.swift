@@ -87,17 +87,17 @@ enum TrainingCommands {
             throw CommandFailure(.command, "no pre-training data: choose it with `data pretrain builtin:tinystories`")
         }
         let model = lab.model
-        guard model.adaptedLinears.isEmpty, model.fullyTunedLinears.isEmpty else {
+        guard model.updatedLinears.isEmpty else {
             throw CommandFailure(.command, "pretrain trains the whole base model; remove adapters with `lora detach` or start from a fresh `model`")
         }
-        let steps = invocation.integer("steps") ?? 300
-        let batch = invocation.integer("batch") ?? 16
+        let steps = try invocation.requiredInteger("steps")
+        let batch = try invocation.requiredInteger("batch")
         let seqLen = try TrainingRun.sequenceLength(invocation, model: model)
         let offset = lab.steps(in: .pretrain)
         let sampler = try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset))
         model.setBaseTrainable(true)
         defer { model.setBaseTrainable(false) }
-        let trainer = Trainer(model: model, config: TrainingConfig(learningRate: Float(invocation.number("lr") ?? 3e-3), totalSteps: steps))
+        let trainer = Trainer(model: model, config: TrainingConfig(learningRate: Float(try invocation.requiredNumber("lr")), totalSteps: steps))
         var run = TrainingRun(trainer: trainer, sampler: sampler, steps: steps, label: "pretrain")
         let progress = ProgressDisplay(context: context, label: "pretrain", total: steps)
         let outcome = try run.run(progress: progress, cancellation: context.cancellation) { record in
@@ -116,7 +116,7 @@ enum TrainingCommands {
         guard model.adaptedLinears.isEmpty else {
             throw CommandFailure(.command, "adapters are attached; full fine-tuning compares against LoRA on a model without them (`lora detach`, or `run load` a base)")
         }
-        let selector = try SelectorParsing.selector(invocation.texts("targets") ?? ["all-linear"], layers: invocation.range("layers"),
+        let selector = try SelectorParsing.selector(try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
                                                     model: model, at: invocation.location(of: "targets"))
         let selected: [Linear]
         do {
@@ -128,8 +128,8 @@ enum TrainingCommands {
         lab.adaptation = "full fine-tuning targets=\(selector.description)"
         state.lab = lab
         let parameters = selected.reduce(0) { $0 + $1.weight.count }
-        return MimeBundle(plain: "full fine-tuning of \(selected.count) matrices (\(LoRACommands.kindsSummary(selected))): "
-                          + "\(parameters.grouped) trainable parameters = \(LoRACommands.percent(parameters, of: model.parameterCount)) of the model; "
+        return MimeBundle(plain: "full fine-tuning of \(selected.count) matrices (\(UpdateDescriptions.kindsSummary(selected))): "
+                          + "\(parameters.grouped) trainable parameters = \(UpdateDescriptions.percent(parameters, of: model.parameterCount)) of the model; "
                           + "W0 recorded, so svd/spectrum show ΔW = W − W0")
     }
 
@@ -144,7 +144,7 @@ enum TrainingCommands {
         guard lab.model.trainableParameterCount > 0 else {
             throw CommandFailure(.command, "nothing is trainable: attach adapters with `lora targets=square rank=8` or choose matrices with `finetune targets=ffn`")
         }
-        if lab.model.adaptedLinears.contains(where: { $0.adapter?.isMerged == true }) {
+        if lab.model.hasMergedAdapters {
             throw CommandFailure(.command, "the adapters are merged into the weights; `lora unmerge` before training them")
         }
         return (lab, data)
@@ -153,39 +153,33 @@ enum TrainingCommands {
     private static func step(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         var (lab, data) = try fineTuningInputs(state)
         let count = invocation.integer("count") ?? 1
-        let batch = invocation.integer("batch") ?? 8
+        let batch = try invocation.requiredInteger("batch")
         let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
-        let rate = Float(invocation.number("lr") ?? 1e-3)
+        let rate = Float(try invocation.requiredNumber("lr"))
         let trainer = lab.stepper ?? Trainer(model: lab.model, config: TrainingConfig(learningRate: rate))
         trainer.config.learningRate = rate
         trainer.config.totalSteps = 0
-        var sampler: BatchSampler
+        let sampler: BatchSampler
         if let existing = lab.stepSampler, existing.batchSize == batch, existing.seqLen == seqLen {
             sampler = existing
         } else {
             sampler = try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(lab.steps(in: .finetune)))
         }
         var lines: [String] = []
-        var interrupted = false
-        for _ in 0..<count {
-            if context.cancellation.isRaised {
-                interrupted = true
-                break
-            }
-            let batchData = try TrainingRun.batchWithTargets(&sampler)
-            guard let record = TrainingRun.guardedStep(trainer, batchData) else {
-                lab.forgetOptimizer()
-                state.lab = lab
-                throw CommandFailure(.diverged, TrainingRun.divergenceMessage(step: lab.steps(in: .finetune) + 1))
-            }
+        var run = TrainingRun(trainer: trainer, sampler: sampler, steps: count, label: "step", stepOffset: lab.steps(in: .finetune))
+        let outcome = try run.run(progress: nil, cancellation: context.cancellation) { record in
             let number = lab.steps(in: .finetune) + 1
             lab.lossHistory.append(LossPoint(phase: .finetune, step: number, loss: record.loss))
             lines.append("step \(number): loss \(String(format: "%.4f", record.loss))  (lr \(Double(record.learningRate).formatted), grad norm \(String(format: "%.3f", record.gradientNorm)))")
         }
+        // The optimizer and data order carry over, also after a refused step (it changed neither).
         lab.stepper = trainer
-        lab.stepSampler = sampler
+        lab.stepSampler = run.sampler
         state.lab = lab
-        if interrupted {
+        if let divergence = outcome.divergence {
+            throw CommandFailure(.diverged, divergence)
+        }
+        if outcome.interrupted {
             throw CommandFailure(.interrupted, "interrupted after \(lines.count) of \(count) steps; the model keeps the steps taken")
         }
         return MimeBundle(plain: lines.joined(separator: "\n"))
@@ -193,11 +187,11 @@ enum TrainingCommands {
 
     private static func train(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         var (lab, data) = try fineTuningInputs(state)
-        let steps = invocation.integer("steps") ?? 200
-        let batch = invocation.integer("batch") ?? 8
+        let steps = try invocation.requiredInteger("steps")
+        let batch = try invocation.requiredInteger("batch")
         let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
         let offset = lab.steps(in: .finetune)
-        let trainer = Trainer(model: lab.model, config: TrainingConfig(learningRate: Float(invocation.number("lr") ?? 1e-3), totalSteps: steps))
+        let trainer = Trainer(model: lab.model, config: TrainingConfig(learningRate: Float(try invocation.requiredNumber("lr")), totalSteps: steps))
         var run = TrainingRun(trainer: trainer,
                               sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset)),
                               steps: steps, label: "train")
@@ -207,8 +201,8 @@ enum TrainingCommands {
         }
         // `step` continues with this optimizer and data order, at a constant rate.
         trainer.config.totalSteps = 0
-        lab.stepper = outcome.divergence == nil ? trainer : nil
-        lab.stepSampler = outcome.divergence == nil ? run.sampler : nil
+        lab.stepper = trainer
+        lab.stepSampler = run.sampler
         state.lab = lab
         return try summarize(outcome, what: "train", steps: steps, lab: lab, phase: .finetune)
     }
@@ -244,8 +238,8 @@ enum TrainingCommands {
         let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
         var table = ResultTable(["data", "source", "split", "loss", "perplexity", "tokens"], numericColumns: [3, 4, 5])
         for (name, data) in sets {
-            guard let result = try Evaluation.loss(of: lab.model, on: data, batch: invocation.integer("batch") ?? 8, seqLen: seqLen,
-                                                   maxBatches: invocation.integer("batches") ?? 4) else {
+            guard let result = try Evaluation.loss(of: lab.model, on: data, batch: try invocation.requiredInteger("batch"), seqLen: seqLen,
+                                                   maxBatches: try invocation.requiredInteger("batches")) else {
                 table.append([name, data.source, "—", "—", "—", "0"])
                 continue
             }
@@ -259,16 +253,16 @@ enum TrainingCommands {
 
     private static func generate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         let lab = try state.requireLab()
-        let prompt = invocation.text("prompt") ?? ""
+        let prompt = try invocation.requiredText("prompt")
         let tokens = ByteTokenizer.encode(prompt)
         guard !tokens.isEmpty else {
             throw CommandFailure(.argument, "the prompt is empty", at: invocation.location(of: "prompt"))
         }
-        let sampling = SamplingConfig(temperature: Float(invocation.number("temperature") ?? 0.8),
-                                      topK: invocation.integer("top_k") ?? 20,
+        let sampling = SamplingConfig(temperature: Float(try invocation.requiredNumber("temperature")),
+                                      topK: try invocation.requiredInteger("top_k"),
                                       seed: invocation.integer("seed").map(UInt64.init) ?? state.seed)
         let stop = prompt.contains("<|im_start|>") ? ByteTokenizer.imEnd : ByteTokenizer.endOfText
-        let produced = lab.model.generate(prompt: tokens, maxNewTokens: invocation.integer("max") ?? 40, sampling: sampling, stopToken: stop)
+        let produced = lab.model.generate(prompt: tokens, maxNewTokens: try invocation.requiredInteger("max"), sampling: sampling, stopToken: stop)
         let text = ByteTokenizer.decode(produced)
         return MimeBundle(plain: text, html: "<pre class=\"loralab-generation\"><span style=\"color:#888\">\(HTML.escape(prompt))</span><b>\(HTML.escape(text))</b></pre>")
     }

@@ -25,14 +25,7 @@ extension SessionState {
         guard let model = lab?.model, let linear = MatrixNames.resolve(name, in: model) else { return nil }
         var lines = ["\(linear.name) (\(MatrixNames.short(linear)))",
                      "  shape \(MatrixNames.shape(linear)) [out, in], \(linear.isSquare ? "square" : "not square"), \(linear.weight.count.grouped) parameters"]
-        if let adapter = linear.adapter {
-            lines.append("  adapter: rank \(adapter.rank), alpha \(Double(adapter.alpha).formatted), scale \(Double(adapter.scale).formatted), init \(adapter.initialization.rawValue)"
-                         + (adapter.isMerged ? ", merged" : "") + ", \(adapter.parameterCount.grouped) parameters")
-        } else if linear.referenceWeight != nil {
-            lines.append("  fully fine-tuned (ΔW = W − W0 is tracked)")
-        } else {
-            lines.append("  no adapter")
-        }
+        lines.append(UpdateDescriptions.inspection(linear.update))
         return lines.joined(separator: "\n")
     }
 }

@@ -21,14 +21,14 @@ struct StrategyComparison {
         guard let data = state.finetuneData else {
             throw CommandFailure(.command, "no fine-tuning data: choose it with `data finetune builtin:identity`")
         }
-        guard base.adaptedLinears.isEmpty, base.fullyTunedLinears.isEmpty else {
+        guard base.updatedLinears.isEmpty else {
             throw CommandFailure(.command, "compare starts from the base model; this one has adapters or fully tuned matrices (`lora detach` or `run load` a base)")
         }
         let contenders = try contenders(base)
-        let steps = invocation.integer("steps") ?? 200
-        let batch = invocation.integer("batch") ?? 8
+        let steps = try invocation.requiredInteger("steps")
+        let batch = try invocation.requiredInteger("batch")
         let seqLen = try TrainingRun.sequenceLength(invocation, model: base)
-        let rate = Float(invocation.number("lr") ?? 1e-3)
+        let rate = Float(try invocation.requiredNumber("lr"))
 
         var table = ResultTable(["targets", "rank", "matrices", "params", "% of model", "final loss", "eval finetune", "eval pretrain"],
                                 numericColumns: [1, 2, 3, 4, 5, 6, 7])
@@ -54,15 +54,15 @@ struct StrategyComparison {
             curves.append((label, losses))
             let tail = losses.suffix(max(1, losses.count / 10))
             let finalLoss = tail.reduce(0, +) / Float(tail.count)
-            let parameters = attached.compactMap(\.adapter).reduce(0) { $0 + $1.parameterCount }
+            let parameters = attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }
             let fineTuneEval = try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, maxBatches: 4)
             let pretrainEval = try state.pretrainData.flatMap { try Evaluation.loss(of: candidate, on: $0, batch: batch, seqLen: seqLen, maxBatches: 4) }
             table.append([contender.label, String(contender.rank), String(attached.count), parameters.grouped,
-                          LoRACommands.percent(parameters, of: base.parameterCount), String(format: "%.4f", finalLoss),
+                          UpdateDescriptions.percent(parameters, of: base.parameterCount), String(format: "%.4f", finalLoss),
                           fineTuneEval.map { String(format: "%.4f", $0.loss) } ?? "—",
                           pretrainEval.map { String(format: "%.4f", $0.loss) } ?? "—"])
         }
-        let budget = invocation.text("budget") ?? "equal"
+        let budget = try invocation.requiredText("budget")
         table.footer = "\(steps) steps each, lr \(Double(rate).formatted), batch \(batch)×\(seqLen), seed \(state.seed), budget=\(budget); "
             + "final loss = mean of the last 10% of steps"
         let chart = Figures.lossChart(title: "fine-tuning loss by targets", curves: curves)
@@ -72,7 +72,7 @@ struct StrategyComparison {
     /// The selectors with their ranks; for an equal budget each rank is the one
     /// whose parameter count comes closest to the first selector's.
     private func contenders(_ model: Model) throws(CommandFailure) -> [Contender] {
-        let alternatives = invocation.alternatives("targets") ?? [["square"]]
+        let alternatives = try invocation.requiredAlternatives("targets")
         let location = invocation.location(of: "targets")
         var offset = 0
         var result: [Contender] = []
@@ -88,8 +88,8 @@ struct StrategyComparison {
             result.append(Contender(label: text, selector: selector, rank: 0, parametersPerRank: perRank))
             offset += text.unicodeScalars.count + 1
         }
-        let rank = invocation.integer("rank") ?? 8
-        let equal = (invocation.text("budget") ?? "equal") == "equal"
+        let rank = try invocation.requiredInteger("rank")
+        let equal = (try invocation.requiredText("budget")) == "equal"
         let budget = rank * (result.first?.parametersPerRank ?? 0)
         for index in result.indices {
             result[index].rank = equal && index > 0

@@ -2,20 +2,22 @@ import Corpus
 import Foundation
 import MiniMind
 
-/// A loop of optimizer steps over one data set, reporting progress and
-/// stopping at the next step boundary when cancelled. Used by `pretrain`,
-/// `train`, `step` and `compare`.
+/// The one loop of optimizer steps over one data set, reporting progress and
+/// stopping at the next step boundary when cancelled or when the trainer
+/// refuses a step. Used by `pretrain`, `train`, `step` and `compare`.
 struct TrainingRun {
     let trainer: Trainer
     var sampler: BatchSampler
     let steps: Int
     let label: String
+    /// Steps taken before this run, so that messages number steps as the session does.
+    var stepOffset = 0
 
     struct Outcome {
         var records: [StepRecord]
         var interrupted: Bool
         var seconds: Double
-        /// Set when a step produced a non-finite loss or gradient (its update was undone).
+        /// Set when the trainer refused a step (non-finite loss or gradient, or an update out of range).
         var divergence: String?
     }
 
@@ -30,11 +32,12 @@ struct TrainingRun {
                 return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
             }
             let batch = try Self.batchWithTargets(&sampler)
-            guard let record = Self.guardedStep(trainer, batch) else {
-                let note = "diverged at step \(index + 1)"
+            let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
+            if let refusal = record.refusal {
+                let note = "diverged at step \(stepOffset + index + 1)"
                 progress?.finish(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), note: note)
                 return Outcome(records: records, interrupted: false, seconds: Date().timeIntervalSince(start),
-                               divergence: Self.divergenceMessage(step: index + 1))
+                               divergence: Self.divergenceMessage(step: stepOffset + index + 1, refusal))
             }
             records.append(record)
             afterStep(record)
@@ -45,30 +48,9 @@ struct TrainingRun {
         return Outcome(records: records, interrupted: false, seconds: seconds, divergence: nil)
     }
 
-    /// Weights beyond this size mean the run has blown up (healthy ones stay
-    /// within a few units); the next forward pass would overflow.
-    static let weightLimit: Float = 1e4
-
-    /// One optimizer step that cannot poison the model: when the loss or the
-    /// gradient is not finite, or the update threw a weight out of range (a
-    /// learning rate far too large), the trainable tensors are put back as
-    /// they were and nil is returned. Checking the weights, not only the loss,
-    /// matters: the trainer refuses (traps on) a NaN loss at the *next* step.
-    static func guardedStep(_ trainer: Trainer, _ batch: TrainingBatch) -> StepRecord? {
-        let trainable = trainer.model.trainableParameters
-        let saved = trainable.map(\.matrix)
-        let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
-        let healthy = record.loss.isFinite && record.gradientNorm.isFinite
-            && trainable.allSatisfy { parameter in
-                (0..<parameter.count).allSatisfy { abs(parameter.value[$0]) < weightLimit }
-            }
-        if healthy { return record }
-        for (parameter, matrix) in zip(trainable, saved) { parameter.matrix = matrix }
-        return nil
-    }
-
-    static func divergenceMessage(step: Int) -> String {
-        "training diverged at step \(step) (the loss or gradient stopped being finite); that step was undone and the optimizer reset — try a smaller lr"
+    static func divergenceMessage(step: Int, _ refusal: StepRefusal) -> String {
+        "training diverged at step \(step) (\(refusal)); that step was undone before it touched the weights, "
+            + "which keep their values, and the optimizer keeps its state — try a smaller lr"
     }
 
     /// Tokens per step at most, so one batch's activations and logits stay within memory.
@@ -103,7 +85,7 @@ struct TrainingRun {
         } else {
             length = min(128, context)
         }
-        try checkBatchShape(batch: invocation.integer("batch") ?? 8, seqLen: length, invocation)
+        try checkBatchShape(batch: try invocation.requiredInteger("batch"), seqLen: length, invocation)
         return length
     }
 

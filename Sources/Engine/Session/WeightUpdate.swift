@@ -2,34 +2,29 @@ import Analysis
 import LinearAlgebra
 import MiniMind
 
-/// The learned update ΔW of one matrix and its SVD: s·BA for an adapter
-/// (factored through QR, never formed), W − W0 for a fully fine-tuned matrix.
+/// The learned update ΔW of one matrix and its SVD: s·BA for a LoRA adapter
+/// (factored through QR, never formed), the dense ΔW otherwise (W − W0 for a
+/// fully fine-tuned matrix, W' − W for DoRA, whose magnitude makes it full rank).
 struct WeightUpdate {
-    enum Source {
-        case adapter(rank: Int)
-        case fullFineTuning
-    }
-
     let linear: Linear
-    let source: Source
+    let kind: LinearUpdateKind
+    /// The update's nominal rank (an adapter's r); nil for full fine-tuning.
+    let nominalRank: Int?
     let decomposition: SingularValueDecomposition
     /// W0: the weight before the update.
     let base: Matrix
 
     /// The update of `linear`, or nil when it has neither an adapter nor a recorded W0.
     static func of(_ linear: Linear) throws(CommandFailure) -> WeightUpdate? {
+        guard let update = linear.update else { return nil }
+        let learned = update.learnedDelta(weight: linear.weight)
         do {
-            if let adapter = linear.adapter {
-                let decomposition = try lowRankSVD(a: adapter.a.matrix, b: adapter.b.matrix, scale: adapter.scale)
-                let weight = linear.weight.matrix
-                let base = adapter.isMerged ? weight - adapter.delta : weight
-                return WeightUpdate(linear: linear, source: .adapter(rank: adapter.rank), decomposition: decomposition, base: base)
+            let decomposition = switch learned.form {
+            case .lowRank(let b, let a, let scale): try lowRankSVD(a: a, b: b, scale: scale)
+            case .dense(let delta): try SingularValueDecomposition(of: delta)
             }
-            if let reference = linear.referenceWeight {
-                let decomposition = try SingularValueDecomposition(of: linear.weight.matrix - reference)
-                return WeightUpdate(linear: linear, source: .fullFineTuning, decomposition: decomposition, base: reference)
-            }
-            return nil
+            return WeightUpdate(linear: linear, kind: update.kind, nominalRank: update.nominalRank,
+                                decomposition: decomposition, base: learned.base)
         } catch {
             throw CommandFailure(.command, "cannot decompose the update of \(linear.name): \(error)")
         }
@@ -58,15 +53,7 @@ struct WeightUpdate {
     var statistics: SpectrumStatistics { SpectrumStatistics(singularValues: decomposition.singularValues) }
 
     /// The rank to measure energy in: the adapter's, else `fallback`.
-    func rank(or fallback: Int) -> Int {
-        if case .adapter(let rank) = source { return rank }
-        return fallback
-    }
+    func rank(or fallback: Int) -> Int { nominalRank ?? fallback }
 
-    var sourceDescription: String {
-        switch source {
-        case .adapter(let rank): "LoRA r=\(rank)"
-        case .fullFineTuning: "full"
-        }
-    }
+    var sourceDescription: String { UpdateDescriptions.source(kind, rank: nominalRank) }
 }
