@@ -187,3 +187,18 @@ def test_loralab_refuses_each_broken_fixture_and_names_it(loralab_bin, tmp_path)
                                 env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
         assert result.returncode == 1, path.name
         assert "model.safetensors" in result.stderr and "line 2" in result.stderr, result.stderr
+
+
+def test_a_saved_model_carries_a_tokenizer_the_tokenizers_library_encodes_as_we_do(loralab_bin, tmp_path):
+    from tokenizers import Tokenizer
+    run(loralab_bin, tmp_path, """
+model tiny dim=64 layers=2 heads=4 kv_heads=2 ffn=96 seq=64
+save model "base"
+""")
+    tokenizer = Tokenizer.from_file(str(tmp_path / "base" / "tokenizer.json"))
+    text = "Hello, LoRA! <|im_start|>user\nWho are you?<|im_end|>\n"
+    # Our byte tokenizer: each UTF-8 byte is its own id, the three markers follow the 256 bytes.
+    ours = list("Hello, LoRA! ".encode()) + [257] + list("user\nWho are you?".encode()) + [258] + [10]
+    assert tokenizer.encode(text).ids == ours
+    config = json.loads((tmp_path / "base" / "tokenizer_config.json").read_text())
+    assert "<|im_start|>" in config["chat_template"]

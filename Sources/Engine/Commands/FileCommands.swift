@@ -7,13 +7,18 @@ import MiniMind
 /// of run save / run load. The work is in Checkpoint; this file only binds
 /// words to it and keeps a failed load from changing the session.
 enum FileCommands {
-    /// Where `.pth` and `pytorch_model.bin` files are read; nil until a
-    /// PyTorch reader is wired in (then those files load like safetensors ones).
-    static let pyTorchReader: PyTorchStateDictReader? = nil
+    /// Where `.pth` and `pytorch_model.bin` files are read: torch.save's zip,
+    /// through the restricted unpickler (a pickle is code; loading runs none).
+    static let pyTorchReader: PyTorchStateDictReader? = { path in try TorchCheckpoint.read(path: path).tensors }
 
     /// The tokenizer files `save model` writes beside the weights (file name →
-    /// contents); empty until a tokenizer.json exporter is wired in.
-    static let tokenizerFiles: @Sendable (SessionState) -> [String: [UInt8]] = { _ in [:] }
+    /// contents): the session's byte tokenizer as a tokenizer.json that the
+    /// `tokenizers` library encodes exactly as we do, and a tokenizer_config.json
+    /// carrying the ChatML template, so AutoTokenizer loads the folder.
+    static let tokenizerFiles: @Sendable (SessionState) -> [String: [UInt8]] = { _ in
+        ["tokenizer.json": [UInt8](ByteTokenizerExport.tokenizerJSON()),
+         "tokenizer_config.json": [UInt8](TokenizerConfig(chatTemplate: nil).json())]
+    }
 
     static let specs: [CommandSpec] = [
         CommandSpec("model", "load", area: .model, summary: "load a base model from a Hugging Face folder (Llama, Qwen3, MiniMind)",
