@@ -12,6 +12,7 @@
 #   PEERS_DIR "-" skips PyTorch (with BEFORE set, LoRA Lab against itself only).
 #   ROWS="lora full" (default both); COMPILE=0 skips torch.compile (it compiles
 #   for about a minute per row before timing); ONLY="tiny minimind3" limits presets;
+#   MAX_SEQ=256 skips the longer rows;
 #   LOG=file keeps every raw line (default: a temporary file, path printed).
 set -euo pipefail
 peers=${1:?usage: tools/bench-side-by-side.sh PEERS_DIR|- [ROUNDS]}
@@ -57,6 +58,7 @@ for ((round = 1; round <= rounds; round++)); do
   for config in "${selected[@]}"; do
     read -r preset targets batch seq steps <<<"$config"
     if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $preset "* ]]; then continue; fi
+    if [ -n "${MAX_SEQ:-}" ] && [ "$seq" -gt "$MAX_SEQ" ]; then continue; fi
     row="$preset/$targets/$seq"
     lab_args=(bench --preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" --peak-size 0)
     [ "$targets" = none ] || lab_args+=(--lora "$targets" --rank 8)

@@ -10,8 +10,7 @@ import Foundation
 /// steals the very core the work needs (measured on a busy machine: the
 /// `tiny` LoRA step ran 3× faster with OPENBLAS_NUM_THREADS=1 than with 2).
 /// Splitting each product into row blocks, one per core, keeps every core
-/// busy with useful work. Our own helpers (`WorkerPool`) spin only for tens
-/// of microseconds after a region, then sleep.
+/// busy with useful work. Our own spinning helpers (`WorkerPool`) are opt-in.
 public enum Parallel {
     /// Workers used for one split (the number of cores; `LORALAB_THREADS` overrides).
     public static let workerCount: Int = {
@@ -41,8 +40,15 @@ public enum Parallel {
         }
     }
 
-    /// The helpers for `workerCount − 1` of the chunks (nil on one core).
-    static let pool: WorkerPool? = (2...Int.bitWidth).contains(workerCount) ? WorkerPool(helpers: workerCount - 1) : nil
+    /// The spinning helpers for `workerCount − 1` of the chunks, only when
+    /// `LORALAB_SPIN_WORKERS=1`: on a machine loaded by other processes the
+    /// spinning measured slower than waking dispatch's workers (docs/benchmarks.md),
+    /// and a quiet-machine measurement is still owed.
+    static let pool: WorkerPool? = {
+        guard ProcessInfo.processInfo.environment["LORALAB_SPIN_WORKERS"] == "1",
+              (2...Int.bitWidth).contains(workerCount) else { return nil }
+        return WorkerPool(helpers: workerCount - 1)
+    }()
 }
 
 /// Carries a value that is not `Sendable` into a parallel loop whose chunks

@@ -2,9 +2,10 @@ import Dispatch
 import LinearAlgebra
 import Testing
 
-/// `Parallel.forEachChunk` through the persistent helpers: every index once,
-/// region after region, and callers that find the helpers busy (another
-/// thread's region, a region inside a region) still get their work done.
+/// `Parallel.forEachChunk`: every index once, region after region, and callers
+/// that find the helpers busy (another thread's region, a region inside a
+/// region) still get their work done. Run with `LORALAB_SPIN_WORKERS=1` to
+/// test the spinning helpers (`WorkerPool`) rather than dispatch's workers.
 @Suite struct ParallelTests {
     /// Runs one split region over `count` indices and returns how often each was visited.
     static func visits(count: Int) -> [Int] {
