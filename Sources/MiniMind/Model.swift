@@ -213,6 +213,11 @@ public final class Model: @unchecked Sendable {
         block.index > 0 || embedding.requiresGrad || block.inputNorm.requiresGrad
     }
 
+    /// Whether `linear.backward` reads its input: only for its weight's or its adapter's gradient.
+    private func readsInputInBackward(_ linear: Linear) -> Bool {
+        linear.weight.requiresGrad || (linear.adapter.map { !$0.isMerged } ?? false)
+    }
+
     private func backward(_ acts: Activations, tokens: UnsafePointer<Int32>) {
         let c = config, rows = acts.rows, batch = acts.batch, seqLen = acts.seqLen
         let dLogits = acts.logits.pointer
@@ -235,11 +240,16 @@ public final class Model: @unchecked Sendable {
         let lowest = lowestBlockNeedingGradient
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
             let block = blocks[l], a = acts.layers[l]
-            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first.
-            RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
-                            weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
-                           count: rows * c.ffn)
+            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first,
+            // where a weight or adapter gradient reads them.
+            if readsInputInBackward(block.gate) || readsInputInBackward(block.up) {
+                RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
+                                weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
+            }
+            if readsInputInBackward(block.down) {
+                SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
+                               count: rows * c.ffn)
+            }
             block.down.backward(input: acts.ffnActivation.pointer, outputGradient: dResidual,
                                 inputGradient: acts.ffnActivationGradient.pointer, accumulate: false, rows: rows)
             SwiGLU.backward(gateGradient: acts.ffnGateGradient.pointer, upGradient: acts.ffnUpGradient.pointer,
