@@ -213,11 +213,6 @@ public final class Model: @unchecked Sendable {
         block.index > 0 || embedding.requiresGrad || block.inputNorm.requiresGrad
     }
 
-    /// Whether `linear.backward` reads its input: only for its weight's or its adapter's gradient.
-    private func readsInputInBackward(_ linear: Linear) -> Bool {
-        linear.weight.requiresGrad || (linear.adapter.map { !$0.isMerged } ?? false)
-    }
-
     private func backward(_ acts: Activations, tokens: UnsafePointer<Int32>) {
         let c = config, rows = acts.rows, batch = acts.batch, seqLen = acts.seqLen
         let dLogits = acts.logits.pointer
@@ -242,11 +237,11 @@ public final class Model: @unchecked Sendable {
             let block = blocks[l], a = acts.layers[l]
             // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first,
             // where a weight or adapter gradient reads them.
-            if readsInputInBackward(block.gate) || readsInputInBackward(block.up) {
+            if block.gate.backwardReadsInput || block.up.backwardReadsInput {
                 RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
                                 weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
             }
-            if readsInputInBackward(block.down) {
+            if block.down.backwardReadsInput {
                 SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
                                count: rows * c.ffn)
             }
