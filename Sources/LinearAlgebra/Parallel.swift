@@ -10,7 +10,7 @@ import Foundation
 /// steals the very core the work needs (measured on a busy machine: the
 /// `tiny` LoRA step ran 3× faster with OPENBLAS_NUM_THREADS=1 than with 2).
 /// Splitting each product into row blocks, one per core, keeps every core
-/// busy with useful work and never idles in a spin loop.
+/// busy with useful work. Our own spinning helpers (`WorkerPool`) are opt-in.
 public enum Parallel {
     /// Workers used for one split (the number of cores; `LORALAB_THREADS` overrides).
     public static let workerCount: Int = {
@@ -29,14 +29,26 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let start = count * w / workers, end = count * (w + 1) / workers
-                if start < end { box.value(start..<end) }
-            }
+        func split(_ w: Int) {
+            let start = count * w / workers, end = count * (w + 1) / workers
+            if start < end { body(start..<end) }
+        }
+        if workers == workerCount, let pool, pool.run(split) { return }
+        withoutActuallyEscaping(split) { split in
+            let box = UncheckedSendable(split)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
         }
     }
+
+    /// The spinning helpers for `workerCount − 1` of the chunks, only when
+    /// `LORALAB_SPIN_WORKERS=1`: on a machine loaded by other processes the
+    /// spinning measured slower than waking dispatch's workers (docs/benchmarks.md),
+    /// and a quiet-machine measurement is still owed.
+    static let pool: WorkerPool? = {
+        guard ProcessInfo.processInfo.environment["LORALAB_SPIN_WORKERS"] == "1",
+              (2...Int.bitWidth).contains(workerCount) else { return nil }
+        return WorkerPool(helpers: workerCount - 1)
+    }()
 }
 
 /// Carries a value that is not `Sendable` into a parallel loop whose chunks

@@ -44,6 +44,11 @@ public final class Linear: @unchecked Sendable {
         (update?.ownTensors ?? []).filter(\.requiresGrad) + (weight.requiresGrad ? [weight] : [])
     }
 
+    /// Whether `backward` reads its `input`: for W's gradient or for an active
+    /// update's (whatever its kind). Where it does not, the model need not
+    /// recompute that input in backward.
+    public var backwardReadsInput: Bool { weight.requiresGrad || (update?.isActive ?? false) }
+
     /// Overwrites `output` (`rows × out`) with the layer applied to `input` (`rows × in`).
     /// `training` switches adapter dropout on.
     public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int, training: Bool) {

@@ -235,11 +235,16 @@ public final class Model: @unchecked Sendable {
         let lowest = lowestBlockNeedingGradient
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
             let block = blocks[l], a = acts.layers[l]
-            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first.
-            RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
-                            weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
-                           count: rows * c.ffn)
+            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first,
+            // where a weight or adapter gradient reads them.
+            if block.gate.backwardReadsInput || block.up.backwardReadsInput {
+                RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
+                                weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
+            }
+            if block.down.backwardReadsInput {
+                SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
+                               count: rows * c.ffn)
+            }
             block.down.backward(input: acts.ffnActivation.pointer, outputGradient: dResidual,
                                 inputGradient: acts.ffnActivationGradient.pointer, accumulate: false, rows: rows)
             SwiGLU.backward(gateGradient: acts.ffnGateGradient.pointer, upGradient: acts.ffnUpGradient.pointer,

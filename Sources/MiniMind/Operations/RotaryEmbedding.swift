@@ -51,17 +51,38 @@ public struct RotaryEmbedding: Sendable {
                         let c = cosines.baseAddress! + position * half
                         let s = sines.baseAddress! + position * half
                         for h in 0..<heads {
-                            let v = x + (r * heads + h) * headDim
-                            for i in 0..<half {
-                                let a = v[i], b = v[i + half]
-                                let sn = direction * s[i]
-                                v[i] = a * c[i] - b * sn
-                                v[i + half] = b * c[i] + a * sn
-                            }
+                            Self.rotateHead(x + (r * heads + h) * headDim, half: half, cos: c, sin: s,
+                                            direction: direction)
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Rotates one head: `(a, b) ← (a·cos − b·sin, b·cos + a·sin)` with `sin`
+    /// negated for the inverse, eight pairs at a time.
+    @inline(__always)
+    static func rotateHead(_ v: UnsafeMutablePointer<Float>, half: Int, cos c: UnsafePointer<Float>,
+                           sin s: UnsafePointer<Float>, direction: Float) {
+        typealias Vector = VectorMath.Vector
+        let d = Vector(repeating: direction)
+        var i = 0
+        while i + 8 <= half {
+            let a = UnsafeRawPointer(v + i).loadUnaligned(as: Vector.self)
+            let b = UnsafeRawPointer(v + i + half).loadUnaligned(as: Vector.self)
+            let cv = UnsafeRawPointer(c + i).loadUnaligned(as: Vector.self)
+            let sn = d * UnsafeRawPointer(s + i).loadUnaligned(as: Vector.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: a * cv - b * sn, as: Vector.self)
+            UnsafeMutableRawPointer(v + i + half).storeBytes(of: b * cv + a * sn, as: Vector.self)
+            i += 8
+        }
+        while i < half {
+            let a = v[i], b = v[i + half]
+            let sn = direction * s[i]
+            v[i] = a * c[i] - b * sn
+            v[i + half] = b * c[i] + a * sn
+            i += 1
         }
     }
 }

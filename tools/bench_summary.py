@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Summarises the raw lines of tools/bench-side-by-side.sh: for every row, the
+median and range over rounds of LoRA Lab's tokens/s over each other tool's
+(from the same round), its own tokens/s, and the peak-memory ratio."""
+import re, statistics, sys
+from collections import defaultdict
+
+def fields(line):
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+runs = defaultdict(dict)  # (row, round) -> tool -> fields
+order = []
+for line in open(sys.argv[1]):
+    if line.startswith("#"):
+        continue
+    f = fields(line)
+    if "tokens_per_s" not in f:
+        continue
+    key = (f["row"], f["round"])
+    runs[key][f["tool"]] = f
+    if f["row"] not in order:
+        order.append(f["row"])
+
+def spread(values, fmt):
+    if not values:
+        return "—"
+    med = statistics.median(values)
+    return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})" if len(values) > 1 else fmt(med)
+
+ratio = lambda v: f"{v:.2f}×"
+count = lambda v: f"{v:,.0f}"
+print("| row (preset/targets/seq) | rounds | LoRA Lab tok/s | peer | peer tok/s | speed ratio | peak RSS ratio |")
+print("|---|---|---|---|---|---|---|")
+for row in order:
+    rounds = [tools for (r, _), tools in sorted(runs.items()) if r == row and "loralab" in tools]
+    lab = [float(t["loralab"]["tokens_per_s"]) for t in rounds]
+    for peer in ("eager", "compiled", "before"):
+        pairs = [t for t in rounds if peer in t]
+        if not pairs:
+            continue
+        speed = [float(t["loralab"]["tokens_per_s"]) / float(t[peer]["tokens_per_s"]) for t in pairs]
+        memory = [float(t["loralab"]["peak_rss_mb"]) / float(t[peer]["peak_rss_mb"]) for t in pairs]
+        peer_speed = [float(t[peer]["tokens_per_s"]) for t in pairs]
+        print(f"| {row} | {len(pairs)} | {spread(lab, count)} | {peer} | {spread(peer_speed, count)} "
+              f"| {spread(speed, ratio)} | {spread(memory, ratio)} |")
