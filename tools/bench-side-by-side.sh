@@ -4,8 +4,9 @@
 # made minutes apart on the same (shared, noisy) machine, then prints for each
 # row the median and range over the rounds of LoRA Lab's tokens/s divided by
 # each peer's, and of the peak-memory ratio. Not part of CI. The peers:
-#   - PyTorch + PEFT eager and `torch.compile` (../shared/bench/torch_lora_bench.py),
-#     from a venv made by `bash ../shared/bench/setup-peers.sh PEERS_DIR`;
+#   - PyTorch + PEFT eager and `torch.compile` ($SHARED_BENCH/torch_lora_bench.py, the
+#     team's peer benchmarks, kept outside this repository), from a venv made by
+#     `bash $SHARED_BENCH/setup-peers.sh PEERS_DIR`;
 #   - optionally another LoRA Lab build (BEFORE=path/to/loralab), to measure a change.
 #
 # Usage: tools/bench-side-by-side.sh PEERS_DIR|- [ROUNDS]
@@ -19,7 +20,10 @@ peers=${1:?usage: tools/bench-side-by-side.sh PEERS_DIR|- [ROUNDS]}
 rounds=${2:-3}
 cd "$(dirname "$0")/.."
 bin=${LORALAB:-.build/release/loralab}
-bench=${SHARED_BENCH:-../shared/bench}/torch_lora_bench.py
+if [ "$peers" != - ] && [ -z "${SHARED_BENCH:-}" ]; then
+  echo "set SHARED_BENCH to the folder of torch_lora_bench.py (or pass - as PEERS_DIR)" >&2; exit 2
+fi
+bench=${SHARED_BENCH:-}/torch_lora_bench.py
 rows=${ROWS:-lora full}
 compile=${COMPILE:-1}
 log=${LOG:-$(mktemp -t bench-side-by-side.XXXXXX)}

@@ -5,7 +5,7 @@ import MiniMind
 
 /// `loralab bench`: training and forward throughput of one configuration,
 /// with the same knobs and the same one-line figures as the PyTorch + PEFT
-/// peer (`shared/bench/torch_lora_bench.py`), so the two can be run side by side.
+/// peer (`torch_lora_bench.py`, see docs/benchmarks.md), so the two can be run side by side.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
