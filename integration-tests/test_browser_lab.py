@@ -68,12 +68,19 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def missing(reason):
+    """By hand a missing browser skips; in CI, where `make test` installs it, it fails."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def lab(tmp_path):
     if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip("chromium and chromium-driver are not installed (make browser-deps)")
+        missing("chromium and chromium-driver are not installed (make browser-deps)")
     if subprocess.run([str(JUPYTER), "lab", "--version"], capture_output=True).returncode != 0:
-        pytest.skip("JupyterLab is not installed in this venv")
+        missing("JupyterLab is not installed in this venv")
     notebook = {
         "nbformat": 4, "nbformat_minor": 5,
         "metadata": {"kernelspec": {"name": "loralab", "display_name": "LoRA Lab", "language": "loralab"}},
