@@ -5,6 +5,9 @@ import Glibc
 /// new one, never a half-written one: the bytes go to a temporary file in the
 /// same folder (a rename is atomic only within one file system), are flushed
 /// to disk with fsync, and the temporary file is renamed over the target.
+///
+/// The file is readable by its owner only (0600): weights, adapters and
+/// optimizer state are the user's work, shared on purpose, never by default.
 public enum AtomicFileWriter {
     public struct Failure: Error, CustomStringConvertible {
         public var path: String
@@ -29,7 +32,7 @@ public enum AtomicFileWriter {
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func failure(_ what: String) -> Failure { Failure(path: path, reason: "\(what): \(String(cString: strerror(errno)))") }
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create a temporary file in \(folder)") }
         var written = 0
         while written < buffer.count {

@@ -21,10 +21,13 @@ enum CheckpointFiles {
         do { return try SafeTensorsReader.read(contentsOf: url) } catch { throw .safetensors(path: url.path, error) }
     }
 
-    /// Creates the folder (and its parents) when missing.
+    /// Creates the folder (and its parents) when missing, for its owner only (0700).
     static func makeFolder(_ url: URL) throws(CheckpointError) {
         if isFolder(url) { return }
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
             throw .writeFailed(path: url.path, reason: (error as NSError).localizedDescription)
         }
     }

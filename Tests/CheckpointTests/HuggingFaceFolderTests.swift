@@ -189,3 +189,19 @@ func loadError(_ folder: URL) -> CheckpointError? {
         #expect(try HuggingFaceFolder.load(from: folder, pyTorchReader: reader).model.config == smallConfig)
     }
 }
+
+@Suite struct SavedFilePermissionTests {
+    private func permissions(_ url: URL) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+        return try #require(attributes[.posixPermissions] as? Int) & 0o777
+    }
+
+    @Test func aSavedModelIsItsOwnersOnly() throws {
+        let folder = temporaryFolder().appendingPathComponent("new").appendingPathComponent("model")
+        try HuggingFaceFolder.save(model: Model(config: smallConfig, seed: 4), to: folder)
+        #expect(try permissions(folder) == 0o700)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(files.contains("model.safetensors") && files.contains("config.json"))
+        for name in files { #expect(try permissions(folder.appendingPathComponent(name)) == 0o600, "\(name)") }
+    }
+}

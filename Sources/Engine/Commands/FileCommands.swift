@@ -163,7 +163,8 @@ enum FileCommands {
         }
         let logits = lab.model.logits(tokens: tokens)
         let file = url(invocation, "file")
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
         do {
             try SafeTensorsWriter.write(["logits": StoredTensor(shape: [logits.rows, logits.cols], values: logits.values),
                                          "tokens": StoredTensor(shape: [tokens.count], values: tokens.map(Float.init))], to: file)
