@@ -64,8 +64,13 @@ import Testing
         #expect(abs(normBefore - normAfter) / normBefore < 1e-5)
     }
 
-    @Test mutating func groupedCausalAttention() {
-        let batch = 2, seqLen = 5, heads = 4, kvHeads = 2, headDim = 3
+    /// Grouped heads at a short length, and a length past one block of query
+    /// rows (the forward works in blocks of 64) with a partial last block.
+    /// Buffers start as NaN: forward and backward must overwrite, never read, them.
+    @Test(arguments: [(batch: 2, seqLen: 5, heads: 4, kvHeads: 2, headDim: 3),
+                      (batch: 1, seqLen: 70, heads: 2, kvHeads: 1, headDim: 4)])
+    mutating func groupedCausalAttention(shape: (batch: Int, seqLen: Int, heads: Int, kvHeads: Int, headDim: Int)) {
+        let (batch, seqLen, heads, kvHeads, headDim) = shape
         let attention = CausalAttention(heads: heads, kvHeads: kvHeads, headDim: headDim)
         let qCount = batch * seqLen * heads * headDim, kvCount = batch * seqLen * kvHeads * headDim
         let q = randomArray(qCount, generator: &generator)
@@ -74,13 +79,13 @@ import Testing
         let r = randomArray(qCount, generator: &generator)
         func run(_ q: [Float], _ k: [Float], _ v: [Float]) -> [Float] {
             var out = [Float](repeating: 0, count: qCount)
-            var scratch = [Float](repeating: 0, count: batch * seqLen * seqLen)
+            var scratch = [Float](repeating: .nan, count: batch * seqLen * seqLen)
             attention.forward(output: &out, query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
             return out
         }
         let out = run(q, k, v)
-        var dq = [Float](repeating: 0, count: qCount), dk = [Float](repeating: 0, count: kvCount)
-        var dv = [Float](repeating: 0, count: kvCount), scratch = [Float](repeating: 0, count: 2 * batch * seqLen * seqLen)
+        var dq = [Float](repeating: .nan, count: qCount), dk = [Float](repeating: .nan, count: kvCount)
+        var dv = [Float](repeating: .nan, count: kvCount), scratch = [Float](repeating: .nan, count: 2 * batch * seqLen * seqLen)
         attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, outputGradient: r,
                            query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
         var checker = GradientChecker()

@@ -60,32 +60,6 @@ import Testing
         #expect(worst < 1e-5, "largest difference \(worst) at seqLen \(seqLen)")
     }
 
-    @Test mutating func blockedAttentionGradientsAcrossBlocks() {
-        // Longer than one block of query rows, with a partial last block.
-        let batch = 1, seqLen = 70, heads = 2, kvHeads = 1, headDim = 4
-        let attention = CausalAttention(heads: heads, kvHeads: kvHeads, headDim: headDim)
-        let qCount = batch * seqLen * heads * headDim, kvCount = batch * seqLen * kvHeads * headDim
-        let q = randomArray(qCount, generator: &generator)
-        let k = randomArray(kvCount, generator: &generator)
-        let v = randomArray(kvCount, generator: &generator)
-        let r = randomArray(qCount, generator: &generator)
-        func run(_ q: [Float], _ k: [Float], _ v: [Float]) -> [Float] {
-            var out = [Float](repeating: 0, count: qCount)
-            var scratch = [Float](repeating: .nan, count: batch * seqLen * seqLen)
-            attention.forward(output: &out, query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
-            return out
-        }
-        var dq = [Float](repeating: .nan, count: qCount), dk = [Float](repeating: .nan, count: kvCount)
-        var dv = [Float](repeating: .nan, count: kvCount)
-        var scratch = [Float](repeating: .nan, count: 2 * batch * seqLen * seqLen)
-        attention.backward(queryGradient: &dq, keyGradient: &dk, valueGradient: &dv, outputGradient: r,
-                           query: q, key: k, value: v, scratch: &scratch, batch: batch, seqLen: seqLen)
-        var checker = GradientChecker()
-        checker.check("attention q", at: q, gradient: dq) { projection(run($0, k, v), onto: r) }
-        checker.check("attention k", at: k, gradient: dk) { projection(run(q, $0, v), onto: r) }
-        checker.check("attention v", at: v, gradient: dv) { projection(run(q, k, $0), onto: r) }
-    }
-
     @Test(arguments: [3, 16, 21])
     mutating func rmsNormMatchesTheFormula(cols: Int) {
         let rows = 9
