@@ -107,11 +107,3 @@ enum ModelCommands {
     }
 }
 
-extension SessionState {
-    func requireLab() throws(CommandFailure) -> ModelLab {
-        guard let lab else {
-            throw CommandFailure(.command, "no model yet: build one with `model tiny`")
-        }
-        return lab
-    }
-}
