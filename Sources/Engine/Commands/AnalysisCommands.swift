@@ -40,7 +40,7 @@ enum AnalysisCommands {
                     Effective rank: exp of the entropy of σ/Σσ (1 for rank one). Energy in
                     top r: Σ_{i≤r} σᵢ² / Σ σᵢ², the share of ‖ΔW‖²_F a rank-r LoRA could hold.
                     Run it after `finetune` + `train` to test "FFN updates are not low rank".
-                    """ + "\n" + floorDetails + " The table counts, per matrix, the directions above the floor.",
+                    """ + "\n" + floorDetails + "\nThe table counts, per matrix, the directions above the floor.",
                     examples: ["spectrum", "spectrum r=4 top=8", "spectrum floor=seed2"],
                     handler: spectrum),
         CommandSpec("similarity", area: .analysis, summary: "LoRA §7.2 subspace similarity φ between two saved runs; a heatmap",

@@ -135,9 +135,15 @@ enum AnalysisPresentation {
                          + sweep.thresholds.map { dimension.isIntruder(at: $0) ? "yes" : "no" })
         }
         table.append(["count", "", "", ""] + sweep.counts.map(String.init))
-        let counts = zip(epsilons, sweep.counts).map { "\($0): \($1)" }.joined(separator: ", ")
-        table.footer = "Intruder dimensions among the top \(sweep.report.dimensions.count) of \(sweep.update.linear.name) "
-            + "(\(sweep.update.sourceDescription)): \(counts). A direction counts at ε when its best |cos| with W0's singular vectors is below ε."
+        let matrix = "the top \(sweep.report.dimensions.count) of \(sweep.update.linear.name)"
+        if sweep.thresholds.count == 1, let count = sweep.counts.first {
+            table.footer = "\(count) intruder dimension\(count == 1 ? "" : "s") among \(matrix) "
+                + "(\(sweep.update.sourceDescription), ε = \(Double(sweep.thresholds[0]).formatted))"
+        } else {
+            let counts = zip(sweep.thresholds, sweep.counts).map { "ε = \(Double($0).formatted): \($1)" }.joined(separator: ", ")
+            table.footer = "Intruder dimensions among \(matrix) (\(sweep.update.sourceDescription)), per ε: \(counts). "
+                + "A direction counts at ε when its best |cos| with W0's singular vectors is below ε."
+        }
         return table.bundle
     }
 
