@@ -261,10 +261,12 @@ extension Lab {
     func intruders(_ options: IntruderOptions) throws(CommandFailure) -> IntruderSweep {
         let lab = try requireModel()
         let update = try chosenUpdate(options.matrix, in: lab.model)
+        guard let first = options.thresholds.first else {
+            throw CommandFailure(.argument, "intruders needs at least one threshold ε", at: options.matrix?.location)
+        }
         do {
-            // The report's own threshold is the smallest ε; the sweep re-reads its cosines for the others.
-            let report = try IntruderDimensionReport(base: update.base, tuned: update.tuned, topK: options.topK,
-                                                     threshold: options.thresholds.min() ?? 0.5)
+            // The report is computed once (at the first ε); the sweep re-reads its cosines for every ε.
+            let report = try IntruderDimensionReport(base: update.base, tuned: update.tuned, topK: options.topK, threshold: first)
             let counts = try report.intruderCounts(thresholds: options.thresholds).map(\.count)
             return IntruderSweep(update: update, report: report, thresholds: options.thresholds, counts: counts)
         } catch {
