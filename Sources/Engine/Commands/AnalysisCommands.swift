@@ -60,7 +60,8 @@ enum AnalysisCommands {
                     matrix has no A, so compare it with basis=dW-right (the right singular
                     vectors of ΔW, input space) or basis=dW-left (left ones, output space).
                     ΔW bases span the adapter's rank, or 8 directions for full fine-tuning.
-                    Compare r8 and r64 as in the paper.
+                    Compare r8 and r64 as in the paper; two runs at one rank that differ only
+                    in seed give the baseline the paper's Figure 4 sets beside it.
                     """,
                     examples: ["similarity r8 r64 matrix=layers.0.q", "similarity r8 full matrix=layers.0.q basis=dW-right"],
                     handler: similarity),

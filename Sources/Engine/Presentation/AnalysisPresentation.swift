@@ -117,7 +117,7 @@ enum AnalysisPresentation {
         table.append(["‖W0‖_F", format(b.baseNorm)])
         table.append(["‖ΔW‖_F", format(b.updateNorm)])
         table.append(["amplification ‖ΔW‖_F / ‖UᵀW0V‖_F (ΔW's U,V)", b.factor.isFinite ? String(format: "%.2f", b.factor) : "∞"])
-        table.footer = "\(report.update.linear.name), \(report.update.sourceDescription), r=\(r); random subspaces seeded by the session seed "
+        table.footer = "\(report.update.linear.name) (\(report.update.sourceDescription)), ΔW's top \(r) directions; random subspaces seeded by the session seed "
             + "(\(report.seed)). As LoRA Table 7: ΔW's subspace holding far less of W0 than W0's top directions, close to random, "
             + "means ΔW amplifies directions W0 does not emphasise (the paper: ≈ 21.5 for W_q at r = 4 on GPT-3)."
         return table.bundle
