@@ -26,6 +26,10 @@ public struct AmplificationBaselines: Equatable, Sendable {
     public let alongBaseTop: Float
     /// Mean of ‖Uᵀ W V‖_F over `randomDraws` random pairs of subspaces.
     public let alongRandom: Float
+    /// Sample standard deviation of ‖Uᵀ W V‖_F over the draws (nil for one
+    /// draw): how far a single random pair strays from `alongRandom`, so a
+    /// reader can tell whether ΔW's value is "like random" or not.
+    public let alongRandomDeviation: Float?
     public let randomDraws: Int
     /// ‖ΔW‖_F / ‖Uᵀ W V‖_F with U, V from ΔW: `AmplificationFactor`'s value.
     public let factor: Float
@@ -49,19 +53,21 @@ public struct AmplificationBaselines: Equatable, Sendable {
             throw AnalysisError.invalidArgument("rank must lie in 1...\(baseDecomposition.count) for W, got \(rank)")
         }
         var generator = SeededGenerator(seed: seed)
-        var randomTotal = 0.0
+        var randomValues: [Float] = []
         for _ in 0..<randomDraws {
             let left = try QRDecomposition(of: generator.normalMatrix(rows: base.rows, cols: rank, std: 1)).q
             let right = try QRDecomposition(of: generator.normalMatrix(rows: base.cols, cols: rank, std: 1)).q
-            randomTotal += Double(matmul(matmul(left, base, transposeA: true), right).frobeniusNorm)
+            randomValues.append(matmul(matmul(left, base, transposeA: true), right).frobeniusNorm)
         }
+        let randomSummary = try SampleSummary(randomValues)
         self.rank = rank
         baseNorm = amplification.baseNorm
         updateNorm = amplification.updateNorm
         alongUpdate = amplification.projectedBaseNorm
         alongBaseTop = SpectrumStatistics(singularValues: Array(baseDecomposition.singularValues.prefix(rank)))
             .frobeniusNorm
-        alongRandom = Float(randomTotal / Double(randomDraws))
+        alongRandom = Float(randomSummary.mean)
+        alongRandomDeviation = randomSummary.standardDeviation.map { Float($0) }
         self.randomDraws = randomDraws
         factor = amplification.factor
     }

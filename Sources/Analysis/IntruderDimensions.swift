@@ -13,6 +13,9 @@ public struct IntruderDimension: Equatable, Sendable {
     public let closestBaseIndex: Int
     /// `maxCosine < threshold`.
     public let isIntruder: Bool
+
+    /// Whether this direction would be an intruder at another threshold ε.
+    public func isIntruder(at threshold: Float) -> Bool { maxCosine < threshold }
 }
 
 /// Intruder dimensions (Shuttleworth et al., 2024, "LoRA vs Full Fine-tuning:
@@ -85,7 +88,7 @@ extension IntruderDimensionReport {
             throw AnalysisError.invalidArgument("the cosine threshold ε must lie in [0, 1], got \(threshold)")
         }
         return thresholds.map { threshold in
-            (threshold, dimensions.reduce(0) { $0 + ($1.maxCosine < threshold ? 1 : 0) })
+            (threshold, dimensions.reduce(0) { $0 + ($1.isIntruder(at: threshold) ? 1 : 0) })
         }
     }
 }

@@ -87,6 +87,16 @@ public struct SubspaceSimilarityGrid: Equatable, Sendable {
         try self.init(bases: first.leftSingularVectors(count: first.count),
                       second.leftSingularVectors(count: second.count), maxI: maxI, maxJ: maxJ)
     }
+
+    /// The grid between the right singular vectors (input directions) of two
+    /// updates: for LoRA the same span as A's rows, but ordered by ΔW's
+    /// singular values rather than A's own; for full fine-tuning the only
+    /// input-space basis there is.
+    public init(rightSingularVectorsOf first: SingularValueDecomposition, _ second: SingularValueDecomposition,
+                maxI: Int? = nil, maxJ: Int? = nil) throws {
+        try self.init(bases: first.rightSingularVectors(count: first.count),
+                      second.rightSingularVectors(count: second.count), maxI: maxI, maxJ: maxJ)
+    }
 }
 
 /// Throws unless ‖BᵀB − I‖_max ≤ 1e-3, so that φ keeps its meaning and range.

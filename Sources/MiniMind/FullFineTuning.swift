@@ -41,3 +41,42 @@ public final class FullFineTuning: LinearUpdate, @unchecked Sendable {
 
     public func copy() -> any LinearUpdate { FullFineTuning(reference: reference) }
 }
+
+/// A fully fine-tuned weight with ΔW = W − W₀ replaced by its best rank-r
+/// approximation, computed but not yet written: everything that can fail
+/// (the SVD) happens before `FullFineTuning.apply` touches W.
+public struct RankTruncation: Sendable {
+    /// The rank kept, at most min(out, in).
+    public let rank: Int
+    /// σ of ΔW before truncation, largest first (all min(out, in) of them).
+    public let singularValues: [Float]
+    /// W₀ + U_r Σ_r V_rᵀ, the weight to write.
+    public let weight: Matrix
+
+    /// ‖ΔW − ΔW_r‖_F = √(Σ_{i>r} σᵢ²), the error Eckart–Young says is the least possible.
+    public var discardedNorm: Float {
+        Float(singularValues.dropFirst(rank).reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+    }
+}
+
+extension FullFineTuning {
+    /// Plans replacing ΔW of `weight` (this update's layer weight) by its
+    /// truncated SVD U_r Σ_r V_rᵀ (Eckart–Young: the closest rank-r matrix
+    /// in Frobenius norm). `rank` beyond min(out, in) keeps every direction.
+    /// Writes nothing; see `apply`.
+    public func truncation(of weight: Parameter, rank: Int) throws -> RankTruncation {
+        precondition(rank >= 1, "rank must be at least 1, got \(rank)")
+        precondition(weight.rows == reference.rows && weight.cols == reference.cols,
+                     "\(weight.name) is \(weight.rows)×\(weight.cols) but W₀ is \(reference.shapeDescription)")
+        let decomposition = try SingularValueDecomposition(of: weight.matrix - reference)
+        let kept = min(rank, decomposition.count)
+        return RankTruncation(rank: kept, singularValues: decomposition.singularValues,
+                              weight: reference + decomposition.reconstructed(rank: kept))
+    }
+
+    /// Writes a planned truncation into W: the one place truncation changes
+    /// a weight (so an undo journal has one write to record).
+    public func apply(_ truncation: RankTruncation, to weight: Parameter) {
+        weight.matrix = truncation.weight
+    }
+}

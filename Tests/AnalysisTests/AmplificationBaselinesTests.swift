@@ -60,4 +60,38 @@ import Analysis
             try AmplificationBaselines(base: base.transposed(), baseDecomposition: baseSVD, update: updateSVD, rank: 2)
         }
     }
+
+    /// ΔW drawn independently of W is, for W, just a random pair of subspaces:
+    /// over many such updates ‖UᵀWV‖_F has the random baseline's mean and spread.
+    @Test func randomUpdatesMatchTheRandomBaselineInMeanAndSpread() throws {
+        var rng = SeededGenerator(seed: 85)
+        let base = rng.normalMatrix(rows: 48, cols: 40, std: 1)
+        let baseSVD = try SingularValueDecomposition(of: base)
+        var alongUpdates: [Float] = []
+        var report: AmplificationBaselines?
+        for _ in 0..<24 {
+            let update = matmul(rng.normalMatrix(rows: 48, cols: 3, std: 1), rng.normalMatrix(rows: 3, cols: 40, std: 1))
+            report = try AmplificationBaselines(base: base, baseDecomposition: baseSVD,
+                                                update: try SingularValueDecomposition(of: update), rank: 3, randomDraws: 64, seed: 6)
+            alongUpdates.append(report!.alongUpdate)
+        }
+        let baseline = try #require(report)
+        let deviation = try #require(baseline.alongRandomDeviation)
+        let updates = try SampleSummary(alongUpdates)
+        // Both means estimate one quantity: 4 standard errors of their difference.
+        let tolerance = 4 * Double(deviation) * (1 / 24.0 + 1 / 64.0).squareRoot()
+        #expect(abs(updates.mean - Double(baseline.alongRandom)) < tolerance,
+                "updates \(updates.mean), random \(baseline.alongRandom) ± \(deviation)")
+        // The spreads agree within a factor 2 (sample sds of 24 and 64 values).
+        let spread = try #require(updates.standardDeviation)
+        #expect(spread > 0.5 * Double(deviation) && spread < 2 * Double(deviation))
+    }
+
+    @Test func oneDrawHasNoSpread() throws {
+        let (base, update) = try randomPair(seed: 86)
+        let report = try AmplificationBaselines(base: base, baseDecomposition: try SingularValueDecomposition(of: base),
+                                                update: try SingularValueDecomposition(of: update), rank: 2, randomDraws: 1)
+        #expect(report.alongRandomDeviation == nil)
+        #expect(report.alongRandom > 0)
+    }
 }

@@ -79,4 +79,57 @@ import Analysis
             try SubspaceSimilarityGrid(loraA: Matrix(rows: 4, cols: 10), Matrix(rows: 4, cols: 11))
         }
     }
+
+    @Test func anAdapterAIsFullySimilarToItselfOnTheDiagonal() throws {
+        var rng = SeededGenerator(seed: 56)
+        let a = rng.normalMatrix(rows: 8, cols: 48, std: 0.1)
+        let grid = try SubspaceSimilarityGrid(loraA: a, a)
+        for i in 1...8 { #expect(abs(grid.phi(i: i, j: i) - 1) < 1e-4, "φ(\(i),\(i)) = \(grid.phi(i: i, j: i))") }
+    }
+
+    /// For Haar-random subspaces of dimensions i and j in ℝⁿ, with P, Q their
+    /// projectors, ‖U_iᵀU_j‖²_F = tr(PQ) has mean ij/n and variance
+    /// 2ij(n−i)(n−j) / (n²(n−1)(n+2)), so E φ(i,j) = max(i,j)/n. Gaussian A
+    /// matrices have Haar-distributed row spaces. The mean of φ over 40
+    /// independent pairs must lie within 4 standard errors of max(i,j)/n in
+    /// every cell (a 4σ band: 64 cells seldom leave it by chance, and the seed
+    /// makes the test deterministic).
+    @Test func independentRandomAdaptersHaveSimilarityMaxIJOverN() throws {
+        var rng = SeededGenerator(seed: 57)
+        let n = 64, r = 8, pairs = 40
+        var sums = [Double](repeating: 0, count: r * r)
+        for _ in 0..<pairs {
+            let grid = try SubspaceSimilarityGrid(loraA: rng.normalMatrix(rows: r, cols: n, std: 1),
+                                                  rng.normalMatrix(rows: r, cols: n, std: 1))
+            for i in 1...r { for j in 1...r { sums[(i - 1) * r + j - 1] += Double(grid.phi(i: i, j: j)) } }
+        }
+        let dimension = Double(n)
+        for i in 1...r {
+            for j in 1...r {
+                let (a, b) = (Double(i), Double(j))
+                let variance = 2 * a * b * (dimension - a) * (dimension - b) / (dimension * dimension * (dimension - 1) * (dimension + 2))
+                let standardError = variance.squareRoot() / min(a, b) / Double(pairs).squareRoot()
+                let mean = sums[(i - 1) * r + j - 1] / Double(pairs)
+                let expected = max(a, b) / dimension
+                #expect(abs(mean - expected) <= 4 * standardError,
+                        "φ(\(i),\(j)) averaged \(mean), expected \(expected) ± \(4 * standardError)")
+            }
+        }
+    }
+
+    @Test func updatesCompareTheirRightSingularVectors() throws {
+        var rng = SeededGenerator(seed: 58)
+        let a1 = rng.normalMatrix(rows: 4, cols: 24, std: 1), b1 = rng.normalMatrix(rows: 30, cols: 4, std: 1)
+        let b2 = rng.normalMatrix(rows: 30, cols: 4, std: 1)
+        // Same A (input directions), different B: the row spaces of ΔW coincide, the column spaces do not.
+        let first = try lowRankSVD(a: a1, b: b1, scale: 1), second = try lowRankSVD(a: a1, b: b2, scale: 2)
+        let right = try SubspaceSimilarityGrid(rightSingularVectorsOf: first, second)
+        #expect(abs(right.phi(i: 4, j: 4) - 1) < 1e-4)
+        let left = try SubspaceSimilarityGrid(leftSingularVectorsOf: first, second)
+        #expect(left.phi(i: 4, j: 4) < 0.9)
+        // The A basis and the dW-right basis span the same space at full rank.
+        let fromA = try SubspaceSimilarityGrid(bases: try SingularValueDecomposition(of: a1).v,
+                                               first.rightSingularVectors(count: 4))
+        #expect(abs(fromA.phi(i: 4, j: 4) - 1) < 1e-4)
+    }
 }

@@ -3,200 +3,184 @@ import Foundation
 import LinearAlgebra
 import MiniMind
 
-/// svd, spectrum, similarity, amplification, intruders.
+/// svd, spectrum, similarity, amplification, intruders, truncate.
+/// Each handler binds its options (defaults from the specs below only),
+/// calls the Lab (Lab/Lab+Analysis.swift) and presents the result
+/// (Presentation/AnalysisPresentation.swift).
 enum AnalysisCommands {
     private static let matrixParameter = ParameterSpec("matrix", .matrix, "the matrix (default: the first adapted or tuned one)")
+    private static let floorParameter = ParameterSpec("floor", .runName,
+                                                      "a saved run of the same experiment with another seed: show the noise floor σ((ΔW − ΔW_run)/√2)")
+    private static let floorDetails = """
+    floor=<run> adds a noise floor: the singular values of (ΔW − ΔW_run)/√2, where <run>
+    is the same experiment with another seed (`set seed=2`, the same commands, `run save`).
+    If both runs share a signal S and carry independent noise, this has the scale of one
+    run's noise N; since σᵢ(S + N) moves by at most ‖N‖₂ (Weyl), a direction whose σᵢ
+    exceeds the floor's σ₁ is more than seed noise.
+    """
 
     static let specs: [CommandSpec] = [
         CommandSpec("svd", area: .analysis, summary: "singular values of the learned update ΔW of one matrix",
                     positionals: [PositionalSpec("matrix", .matrix, "full name or short form (layers.0.q)")],
-                    parameters: [ParameterSpec("top", .integer(minimum: 1), default: .integer(16), "how many singular values to list")],
+                    parameters: [ParameterSpec("top", .integer(minimum: 1), default: .integer(16), "how many singular values to list"),
+                                 floorParameter],
                     details: """
                     ΔW = s·BA for an adapter (QR of B and Aᵀ, then the SVD of an r×r core;
                     ΔW is never formed), W − W0 for a matrix tuned by `finetune`.
-                    """,
-                    examples: ["svd model.layers.0.self_attn.q_proj", "svd layers.0.q"],
+                    """ + "\n" + floorDetails,
+                    examples: ["svd model.layers.0.self_attn.q_proj", "svd layers.0.q", "svd layers.0.up floor=seed2"],
                     handler: singularValues),
         CommandSpec("spectrum", area: .analysis, summary: "every adapted or tuned matrix: top singular values, effective rank, energy; a chart",
                     parameters: [
                         ParameterSpec("top", .integer(minimum: 1), default: .integer(4), "singular values per matrix in the table"),
                         ParameterSpec("r", .integer(minimum: 1), "energy in the top r directions (default: the LoRA rank, or 8 for full fine-tuning)"),
+                        floorParameter,
                     ],
                     details: """
                     Effective rank: exp of the entropy of σ/Σσ (1 for rank one). Energy in
                     top r: Σ_{i≤r} σᵢ² / Σ σᵢ², the share of ‖ΔW‖²_F a rank-r LoRA could hold.
                     Run it after `finetune` + `train` to test "FFN updates are not low rank".
-                    """,
-                    examples: ["spectrum", "spectrum r=4 top=8"],
+                    """ + "\n" + floorDetails + "\nThe table counts, per matrix, the directions above the floor.",
+                    examples: ["spectrum", "spectrum r=4 top=8", "spectrum floor=seed2"],
                     handler: spectrum),
         CommandSpec("similarity", area: .analysis, summary: "LoRA §7.2 subspace similarity φ between two saved runs; a heatmap",
                     positionals: [PositionalSpec("first", .runName, "a saved run"), PositionalSpec("second", .runName, "another saved run")],
-                    parameters: [matrixParameter],
+                    parameters: [
+                        matrixParameter,
+                        ParameterSpec("basis", .choice(SimilarityBasis.allCases.map(\.rawValue)), default: .word(SimilarityBasis.loraA.rawValue),
+                                      "A: right singular vectors of A (the paper's); dW-left / dW-right: left / right singular vectors of ΔW"),
+                    ],
                     details: """
-                    φ(i,j) = ‖U₁ⁱᵀ U₂ʲ‖²_F / min(i,j) over the top left singular vectors of
-                    each run's ΔW: 1 when the top-i directions of one lie in the top-j of
-                    the other, 0 when orthogonal. Compare r8 and r64 as in the paper.
+                    φ(i,j) = ‖U₁ⁱᵀ U₂ʲ‖²_F / min(i,j) between the top-i basis vectors of the
+                    first run and the top-j of the second: 1 when the top-i directions of one
+                    lie in the top-j of the other, 0 when orthogonal; two unrelated random
+                    subspaces of ℝⁿ give about max(i,j)/n.
+                    basis=A (default) uses the right singular vectors of each run's learned A
+                    (r × in), directions in input space, as LoRA §7.2 does; a fully fine-tuned
+                    matrix has no A, so compare it with basis=dW-right (the right singular
+                    vectors of ΔW, input space) or basis=dW-left (left ones, output space).
+                    ΔW bases span the adapter's rank, or 8 directions for full fine-tuning.
+                    Compare r8 and r64 as in the paper; two runs at one rank that differ only
+                    in seed give the baseline the paper's Figure 4 sets beside it.
                     """,
-                    examples: ["similarity r8 r64 matrix=layers.0.q"],
+                    examples: ["similarity r8 r64 matrix=layers.0.q", "similarity r8 full matrix=layers.0.q basis=dW-right"],
                     handler: similarity),
-        CommandSpec("amplification", area: .analysis, summary: "LoRA §7.3: how much ΔW amplifies directions W under-emphasises",
-                    parameters: [matrixParameter, ParameterSpec("r", .integer(minimum: 1), "directions of ΔW to use (default: the LoRA rank, or 8)")],
-                    details: "‖ΔW‖_F / ‖UᵀW0V‖_F with U, V the top-r singular vectors of ΔW (≈ 21.5 at r = 4 in the paper).",
-                    examples: ["amplification matrix=layers.0.q"],
+        CommandSpec("amplification", area: .analysis, summary: "LoRA §7.3: how much ΔW amplifies directions W under-emphasises, with Table 7's baselines",
+                    parameters: [
+                        matrixParameter,
+                        ParameterSpec("r", .integer(minimum: 1), "directions of ΔW to use (default: the LoRA rank, or 8)"),
+                        ParameterSpec("draws", .integer(minimum: 1), default: .integer(16), "random subspace pairs for the random baseline"),
+                    ],
+                    details: """
+                    Factor ‖ΔW‖_F / ‖UᵀW0V‖_F with U, V the top-r singular vectors of ΔW
+                    (≈ 21.5 at r = 4 in the paper). Beside it, as in LoRA Table 7, ‖UᵀW0V‖_F
+                    for U, V from ΔW, from W0's own top r (the most any r directions hold),
+                    and from random subspaces (mean ± sd over draws= pairs, seeded by the
+                    session seed), with ‖W0‖_F and ‖ΔW‖_F.
+                    """,
+                    examples: ["amplification matrix=layers.0.q", "amplification matrix=layers.0.q r=4 draws=32"],
                     handler: amplification),
-        CommandSpec("intruders", area: .analysis, summary: "intruder dimensions: singular vectors of W0+ΔW far from every one of W0",
+        CommandSpec("intruders", area: .analysis, summary: "intruder dimensions: singular vectors of W0+ΔW far from every one of W0, per ε",
                     parameters: [
                         matrixParameter,
                         ParameterSpec("k", .integer(minimum: 1), default: .integer(10), "how many top singular vectors of W0+ΔW to test"),
-                        ParameterSpec("eps", .number(minimum: 0, maximum: 1), default: .number(0.5), "cosine threshold ε"),
+                        ParameterSpec("eps", .numbers(minimum: 0, maximum: 1),
+                                      default: .list([.number(0.3), .number(0.5), .number(0.7), .number(0.9)]),
+                                      "cosine threshold ε, or a comma list of them to sweep"),
                     ],
-                    details: "A top singular vector of W0+ΔW is an intruder when its largest |cosine| with every singular vector of W0 is below ε (Shuttleworth et al., 2024).",
-                    examples: ["intruders matrix=layers.0.q k=10 eps=0.5"],
+                    details: """
+                    A top singular vector of W0+ΔW is an intruder at ε when its largest |cosine|
+                    with every singular vector of W0 is below ε (Shuttleworth et al., 2024).
+                    The count depends on ε, so the default sweeps it: one column per ε and a
+                    count row. eps=0.5 alone still gives one column.
+                    """,
+                    examples: ["intruders matrix=layers.0.q k=10 eps=0.5", "intruders matrix=layers.0.q eps=0.3,0.5,0.7,0.9"],
                     handler: intruders),
+        CommandSpec("truncate", area: .analysis, summary: "replace a fully fine-tuned ΔW by its best rank-r approximation (then `eval`)",
+                    parameters: [
+                        ParameterSpec("rank", .integer(minimum: 1), "the rank r to keep (required)"),
+                        ParameterSpec("matrix", .matrix, "one matrix (default: every fully fine-tuned matrix)"),
+                        ParameterSpec("targets", .targets, "a selector instead of one matrix (ffn, attn, q,v, ...)"),
+                    ],
+                    details: """
+                    W = W0 + ΔW becomes W0 + U_r Σ_r V_rᵀ, the truncated SVD of ΔW = W − W0:
+                    by Eckart–Young the closest rank-r matrix, with error √(Σ_{i>r} σᵢ²).
+                    `eval` afterwards measures what the discarded directions did: the
+                    functional test of "FFN updates are not low rank". Only full fine-tuning
+                    (`finetune`) is truncated; an adapter's ΔW = s·BA has rank ≤ its r already.
+                    A rank of at least min(out, in) keeps a matrix exactly as it is. Every
+                    matrix is checked and decomposed before any weight is written, so a failing
+                    truncate changes nothing; it cannot be undone (`run save` first to compare).
+                    """,
+                    examples: ["truncate rank=4", "truncate rank=8 targets=ffn", "truncate rank=2 matrix=layers.0.up"],
+                    handler: truncate),
     ]
 
-    private static func format(_ value: Float) -> String {
-        if value == 0 { return "0" }
-        return abs(value) >= 0.01 && abs(value) < 1000 ? String(format: "%.4f", value) : String(format: "%.3e", value)
-    }
-
-    /// The matrix named by `matrix=`, or the first one with an update.
-    private static func chosenUpdate(_ invocation: Invocation, key: String = "matrix", model: Model) throws(CommandFailure) -> WeightUpdate {
-        if let name = invocation.text(key) {
-            let linear = try MatrixNames.require(name, in: model, at: invocation.location(of: key))
-            return try WeightUpdate.require(linear, at: invocation.location(of: key))
-        }
-        guard let first = try WeightUpdate.all(in: model).first else {
-            throw CommandFailure(.command, "no matrix has a learned update yet: attach adapters (`lora`) or `finetune`, then `train`")
-        }
-        return first
-    }
+    // MARK: Handlers: bind → call the Lab → present
 
     private static func singularValues(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let update = try chosenUpdate(invocation, model: lab.model)
-        let statistics = update.statistics
-        let values = update.decomposition.singularValues
-        let top = try invocation.requiredInteger("top")
-        var table = ResultTable(["i", "σᵢ", "energy ≤ i"], numericColumns: [0, 1, 2])
-        for (index, value) in values.prefix(top).enumerated() {
-            table.append([String(index + 1), format(value), String(format: "%.1f%%", 100 * statistics.energy(inTop: index + 1))])
-        }
-        table.footer = "ΔW of \(update.linear.name) (\(MatrixNames.shape(update.linear)), \(update.sourceDescription)): "
-            + "‖ΔW‖_F = \(format(statistics.frobeniusNorm)), effective rank \(String(format: "%.2f", statistics.effectiveRank)), "
-            + "stable rank \(String(format: "%.2f", statistics.stableRank))"
-        let chart = Figures.spectrumChart(title: "singular values of ΔW, \(MatrixNames.short(update.linear))",
-                                          spectra: [(MatrixNames.short(update.linear), values)], rank: nil)
-        return table.bundle(with: chart)
+        let options = SingularValuesOptions(matrix: try invocation.requiredChoice("matrix"), top: try invocation.requiredInteger("top"),
+                                            floor: invocation.choice("floor"))
+        let result = try Lab(state: state, cancellation: context.cancellation).singularValues(options)
+        return AnalysisPresentation.singularValues(result, top: options.top)
     }
 
     private static func spectrum(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let updates = try WeightUpdate.all(in: lab.model)
-        guard !updates.isEmpty else {
-            throw CommandFailure(.command, "no matrix has a learned update yet: attach adapters (`lora`) or `finetune`, then `train`")
-        }
-        let top = try invocation.requiredInteger("top")
-        var header = ["matrix", "shape", "update"]
-        header += (1...top).map { "σ\($0)" }
-        header += ["eff. rank", "energy top r"]
-        var table = ResultTable(header, numericColumns: Set(3..<(header.count)))
-        for update in updates {
-            let statistics = update.statistics
-            let r = invocation.integer("r") ?? update.rank(or: 8)
-            var row = [MatrixNames.short(update.linear), MatrixNames.shape(update.linear), update.sourceDescription]
-            row += (0..<top).map { index in index < statistics.singularValues.count ? format(statistics.singularValues[index]) : "" }
-            row += [String(format: "%.2f", statistics.effectiveRank), String(format: "r=%d: %.1f%%", r, 100 * statistics.energy(inTop: r))]
-            table.append(row)
-        }
-        table.footer = "\(updates.count) matrices. Energy in top r = share of ‖ΔW‖²_F in the r largest directions."
-        let chart = Figures.spectrumChart(title: "singular values of ΔW",
-                                          spectra: updates.map { (MatrixNames.short($0.linear), $0.decomposition.singularValues) },
-                                          rank: invocation.integer("r"))
-        return table.bundle(with: chart)
+        let options = SpectrumOptions(top: try invocation.requiredInteger("top"), energyRank: invocation.integer("r"),
+                                      floor: invocation.choice("floor"))
+        let report = try Lab(state: state, cancellation: context.cancellation).spectrum(options)
+        return AnalysisPresentation.spectrum(report, top: options.top)
     }
 
     private static func similarity(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let first = try RunCommands.requireRun(try invocation.requiredText("first"), state, at: invocation.location(of: "first"))
-        let second = try RunCommands.requireRun(try invocation.requiredText("second"), state, at: invocation.location(of: "second"))
-        let firstModel = first.lab.model
-        let secondModel = second.lab.model
-        let linearName: String
-        if let written = invocation.text("matrix") {
-            linearName = try MatrixNames.require(written, in: firstModel, at: invocation.location(of: "matrix")).name
-        } else {
-            let common = try WeightUpdate.all(in: firstModel).map(\.linear.name).first { name in
-                secondModel.linear(named: name)?.update != nil
-            }
-            guard let common else {
-                throw CommandFailure(.command, "runs '\(first.name)' and '\(second.name)' have no adapted matrix in common; name one with matrix=")
-            }
-            linearName = common
+        // The spec's choice list is the enum's raw values, so this cannot fail for a bound value.
+        guard let basis = SimilarityBasis(rawValue: try invocation.requiredText("basis")) else {
+            throw CommandFailure(.argument, "unknown basis", at: invocation.location(of: "basis"))
         }
-        let place = invocation.isWritten("matrix") ? invocation.location(of: "matrix") : invocation.verbLocation
-        guard let firstLinear = firstModel.linear(named: linearName), let secondLinear = secondModel.linear(named: linearName) else {
-            throw CommandFailure(.command, "run '\(second.name)' has no matrix \(linearName) (different model shapes)", at: place)
-        }
-        let firstUpdate = try WeightUpdate.require(firstLinear, at: place)
-        let secondUpdate = try WeightUpdate.require(secondLinear, at: place)
-        let grid: SubspaceSimilarityGrid
-        do {
-            grid = try SubspaceSimilarityGrid(leftSingularVectorsOf: firstUpdate.decomposition, secondUpdate.decomposition,
-                                              maxI: min(firstUpdate.rank(or: 8), firstUpdate.decomposition.count),
-                                              maxJ: min(secondUpdate.rank(or: 8), secondUpdate.decomposition.count))
-        } catch {
-            throw CommandFailure(.command, "cannot compare the subspaces: \(error)", at: place)
-        }
-        let columns = Array(Set([1, 2, 4, 8, 16, 32, 64, grid.maxJ].filter { $0 <= grid.maxJ })).sorted()
-        var table = ResultTable(["i \\ j"] + columns.map(String.init), numericColumns: Set(0...columns.count))
-        for i in 1...grid.maxI {
-            table.append([String(i)] + columns.map { String(format: "%.3f", grid.phi(i: i, j: $0)) })
-        }
-        table.footer = "φ(i,j) for ΔW of \(MatrixNames.short(firstLinear)): rows i = top directions of '\(first.name)' (\(firstUpdate.sourceDescription)), "
-            + "columns j = of '\(second.name)' (\(secondUpdate.sourceDescription)). φ(1,1) = \(String(format: "%.3f", grid.phi(i: 1, j: 1)))"
-        var values: [[Double]] = []
-        for i in 1...grid.maxI { values.append((1...grid.maxJ).map { Double(grid.phi(i: i, j: $0)) }) }
-        let chart = Figures.heatmap(title: "φ(i, j): \(first.name) vs \(second.name), \(MatrixNames.short(firstLinear))",
-                                    values: values, rowTitle: "i (\(first.name))", columnTitle: "j (\(second.name))")
-        return table.bundle(with: chart)
+        let options = SimilarityOptions(first: try invocation.requiredChoice("first"), second: try invocation.requiredChoice("second"),
+                                        matrix: invocation.choice("matrix"), basis: basis, commandLocation: invocation.verbLocation)
+        let report = try Lab(state: state, cancellation: context.cancellation).similarity(options)
+        return AnalysisPresentation.similarity(report)
     }
 
     private static func amplification(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let update = try chosenUpdate(invocation, model: lab.model)
-        let rank = min(invocation.integer("r") ?? update.rank(or: 8), update.decomposition.count)
-        let factor: AmplificationFactor
-        do {
-            factor = try AmplificationFactor(base: update.base, update: update.decomposition, rank: rank)
-        } catch {
-            throw CommandFailure(.command, "cannot compute the amplification: \(error)")
-        }
-        var table = ResultTable(["quantity", "value"], numericColumns: [1])
-        table.append(["‖ΔW‖_F", format(factor.updateNorm)])
-        table.append(["‖UᵀW0V‖_F (W0 in ΔW's top-\(rank) directions)", format(factor.projectedBaseNorm)])
-        table.append(["‖W0‖_F", format(factor.baseNorm)])
-        table.append(["amplification ‖ΔW‖_F / ‖UᵀW0V‖_F", factor.factor.isFinite ? String(format: "%.2f", factor.factor) : "∞"])
-        table.footer = "\(update.linear.name), \(update.sourceDescription), r=\(rank). The LoRA paper reports ≈ 21.5 for W_q at r = 4 on GPT-3."
-        return table.bundle
+        let options = AmplificationOptions(matrix: invocation.choice("matrix"), rank: invocation.integer("r"),
+                                           randomDraws: try invocation.requiredInteger("draws"))
+        let report = try Lab(state: state, cancellation: context.cancellation).amplification(options)
+        return AnalysisPresentation.amplification(report)
     }
 
     private static func intruders(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let update = try chosenUpdate(invocation, model: lab.model)
-        let threshold = Float(try invocation.requiredNumber("eps"))
-        let report: IntruderDimensionReport
-        do {
-            report = try IntruderDimensionReport(base: update.base, tuned: update.tuned, topK: try invocation.requiredInteger("k"), threshold: threshold)
-        } catch {
-            throw CommandFailure(.command, "cannot look for intruders: \(error)")
+        let options = IntruderOptions(matrix: invocation.choice("matrix"), topK: try invocation.requiredInteger("k"),
+                                      thresholds: try invocation.requiredNumbers("eps").map { Float($0) })
+        let sweep = try Lab(state: state, cancellation: context.cancellation).intruders(options)
+        return AnalysisPresentation.intruders(sweep)
+    }
+
+    private static func truncate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
+        if invocation.isWritten("matrix"), invocation.isWritten("targets") {
+            throw CommandFailure(.argument, "give matrix= (one matrix) or targets= (a selector), not both", at: invocation.location(of: "targets"))
         }
-        var table = ResultTable(["i", "σᵢ of W0+ΔW", "max |cos| with W0", "closest W0 vector", "intruder?"], numericColumns: [0, 1, 2, 3])
-        for dimension in report.dimensions {
-            table.append([String(dimension.index + 1), format(dimension.singularValue), String(format: "%.3f", dimension.maxCosine),
-                          String(dimension.closestBaseIndex + 1), dimension.isIntruder ? "yes" : "no"])
+        // rank= has no default: which rank to keep is the experiment, so the user says it.
+        guard let rank = invocation.integer("rank") else {
+            throw CommandFailure(.argument, "'truncate' needs rank=<n>, the rank to keep (usage: \(invocation.spec.usage))", at: invocation.command.end)
         }
-        table.footer = "\(report.intruderCount) intruder dimension\(report.intruderCount == 1 ? "" : "s") among the top \(report.dimensions.count) of \(update.linear.name) "
-            + "(\(update.sourceDescription), ε = \(Double(threshold).formatted))"
-        return table.bundle
+        let options = TruncationOptions(rank: rank, matrix: invocation.choice("matrix"),
+                                        targets: invocation.texts("targets").map { ($0, invocation.location(of: "targets")) })
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let report = try lab.truncate(options)
+        state = lab.state
+        return AnalysisPresentation.truncation(report)
+    }
+}
+
+private extension Invocation {
+    /// A written name and where it was written (nil when the parameter is not set).
+    func choice(_ name: String) -> NamedChoice? {
+        text(name).map { NamedChoice(name: $0, location: location(of: name)) }
+    }
+
+    func requiredChoice(_ name: String) throws(CommandFailure) -> NamedChoice {
+        NamedChoice(name: try requiredText(name), location: location(of: name))
     }
 }

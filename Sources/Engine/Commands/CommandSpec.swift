@@ -14,6 +14,8 @@ enum CommandArea: String, CaseIterable, Sendable {
 enum ValueKind: Sendable, Equatable {
     case integer(minimum: Int)
     case number(minimum: Double?, maximum: Double?)
+    /// One number or a comma list of them (`eps=0.3,0.5,0.7`), each within the bounds.
+    case numbers(minimum: Double?, maximum: Double?)
     case boolean
     /// One word out of a fixed set.
     case choice([String])
@@ -45,6 +47,7 @@ enum ValueKind: Sendable, Equatable {
         switch self {
         case .integer: "<n>"
         case .number: "<x>"
+        case .numbers: "<x>[,<x>...]"
         case .boolean: "true|false"
         case .choice(let words): words.joined(separator: "|")
         case .text: "<text>"

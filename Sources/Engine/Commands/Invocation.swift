@@ -2,6 +2,7 @@
 enum BoundValue: Sendable, Equatable {
     case integer(Int)
     case number(Double)
+    case numbers([Double])
     case boolean(Bool)
     case text(String)
     case texts([String])
@@ -38,6 +39,11 @@ struct Invocation: Sendable {
         case .integer(let value)?: Double(value)
         default: nil
         }
+    }
+
+    func numbers(_ name: String) -> [Double]? {
+        if case .numbers(let value)? = values[name] { return value }
+        return nil
     }
 
     func boolean(_ name: String) -> Bool? {
@@ -78,6 +84,7 @@ struct Invocation: Sendable {
 
     func requiredInteger(_ name: String) throws(CommandFailure) -> Int { try require(integer(name), name) }
     func requiredNumber(_ name: String) throws(CommandFailure) -> Double { try require(number(name), name) }
+    func requiredNumbers(_ name: String) throws(CommandFailure) -> [Double] { try require(numbers(name), name) }
     func requiredBoolean(_ name: String) throws(CommandFailure) -> Bool { try require(boolean(name), name) }
     func requiredText(_ name: String) throws(CommandFailure) -> String { try require(text(name), name) }
     func requiredTexts(_ name: String) throws(CommandFailure) -> [String] { try require(texts(name), name) }
@@ -177,19 +184,18 @@ struct Invocation: Sendable {
             }
             return .integer(number)
         case .number(let minimum, let maximum):
-            let number: Double
-            switch value {
-            case .integer(let whole): number = Double(whole)
-            case .number(let real): number = real
-            default: throw mismatch("a number")
+            return .number(try boundedNumber(value, minimum: minimum, maximum: maximum, subject: "'\(name)'", at: location))
+        case .numbers(let minimum, let maximum):
+            guard case .list(let items) = value else {
+                return .numbers([try boundedNumber(value, minimum: minimum, maximum: maximum, subject: "'\(name)'", at: location)])
             }
-            if let minimum, number < minimum {
-                throw CommandFailure(.argument, "'\(name)' must be at least \(minimum), got \(number)", at: location)
+            // The value's words keep no columns of their own, so an error names the item by position.
+            var numbers: [Double] = []
+            for (index, item) in items.enumerated() {
+                numbers.append(try boundedNumber(item, minimum: minimum, maximum: maximum,
+                                                 subject: "'\(name)' item \(index + 1)", at: location))
             }
-            if let maximum, number > maximum {
-                throw CommandFailure(.argument, "'\(name)' must be at most \(maximum), got \(number)", at: location)
-            }
-            return .number(number)
+            return .numbers(numbers)
         case .boolean:
             guard case .boolean(let flag) = value else { throw mismatch("true or false") }
             return .boolean(flag)
@@ -227,6 +233,24 @@ struct Invocation: Sendable {
             default: throw mismatch("a layer index or a range like 0-3")
             }
         }
+    }
+
+    /// `subject` names the value in errors: `'lr'`, or `'eps' item 2` in a list.
+    private static func boundedNumber(_ value: ArgumentValue, minimum: Double?, maximum: Double?, subject: String,
+                                      at location: SourceLocation) throws(CommandFailure) -> Double {
+        let number: Double
+        switch value {
+        case .integer(let whole): number = Double(whole)
+        case .number(let real): number = real
+        default: throw CommandFailure(.argument, "\(subject) expects a number, got \(value.kindDescription)", at: location)
+        }
+        if let minimum, number < minimum {
+            throw CommandFailure(.argument, "\(subject) must be at least \(minimum), got \(number)", at: location)
+        }
+        if let maximum, number > maximum {
+            throw CommandFailure(.argument, "\(subject) must be at most \(maximum), got \(number)", at: location)
+        }
+        return number
     }
 
     private static func singleText(_ value: ArgumentValue) -> String? {
