@@ -20,6 +20,10 @@ public final class Model: @unchecked Sendable {
     let rotary: RotaryEmbedding
     let attention: CausalAttention
     private var activations: Activations?
+    /// Optimizer steps applied to this model's tensors (by `Trainer.step`):
+    /// the writes no `ModelJournal` records, counted so that a command's
+    /// journal can tell whether training moved the weights.
+    public internal(set) var trainingStepsApplied = 0
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
@@ -35,9 +39,10 @@ public final class Model: @unchecked Sendable {
         var generator = SeededGenerator(seed: seed)
         for parameter in parameters {
             if parameter.rows == 1 {
-                parameter.value.pointer.update(repeating: 1, count: parameter.count)
+                parameter.trainingStorage.pointer.update(repeating: 1, count: parameter.count)
             } else {
-                for i in 0..<parameter.count { parameter.value[i] = generator.normal(mean: 0, std: 0.02) }
+                let values = parameter.trainingStorage.pointer
+                for i in 0..<parameter.count { values[i] = generator.normal(mean: 0, std: 0.02) }
             }
         }
     }
