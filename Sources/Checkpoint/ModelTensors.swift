@@ -56,7 +56,7 @@ public enum ModelTensors {
         }
         for parameter in expected {
             let values = named[parameter.name]!.values
-            values.withUnsafeBufferPointer { parameter.value.pointer.update(from: $0.baseAddress!, count: parameter.count) }
+            parameter.overwrite(with: values)
         }
     }
 }

@@ -1,3 +1,5 @@
+import MiniMind
+
 /// The engine: one session of the LoRA Lab command language.
 ///
 /// Front ends call it from one thread at a time (execute, complete, inspect,
@@ -16,7 +18,12 @@ public final class Engine: @unchecked Sendable {
     public private(set) var executionCount = 0
 
     private let catalog = CommandCatalog.standard
-    private var state = SessionState()
+    /// The session; read by tests (its fingerprint), changed only by `run`.
+    private(set) var state = SessionState()
+    /// Test-only failure injection: when set, the next command that reaches
+    /// its last possible point — its handler has returned, nothing is
+    /// committed yet — throws this instead of committing (and the hook clears).
+    var failureAtCommit: (any Error)?
 
     /// A session whose history is `history` (`History.inMemory()` for none on disk).
     public init(history: History) {
@@ -68,15 +75,31 @@ public final class Engine: @unchecked Sendable {
             }
             let (spec, words) = try catalog.resolve(command)
             let invocation = try Invocation(spec: spec, command: command, words: words)
+            // A command runs on a copy of the session's values, and its journal
+            // records what it changes inside the models (docs/design.md, "Transactions").
+            let journal = state.openJournal()
             var next = state
             do {
                 let result = try spec.handler(invocation, &next, context)
+                if let injected = failureAtCommit {
+                    failureAtCommit = nil
+                    throw injected
+                }
+                journal.commit()
                 state = next
                 if let result { context.output.result(result) }
-            } catch let failure as CommandFailure where failure.kind == .interrupted || failure.kind == .diverged {
-                // The command stopped at a consistent point (between steps): keep what it did.
-                state = next
-                throw failure
+            } catch {
+                if journal.trainingStepsTaken > 0 {
+                    // Training stopped between steps (interrupted, diverged, no
+                    // batch, or a failure after its last step): the steps taken
+                    // stay, and the handler has recorded them — loss history,
+                    // optimizer, sampler — in `next`, consistent with the weights.
+                    journal.commit()
+                    state = next
+                } else {
+                    journal.rollBack()
+                }
+                throw error
             }
             return nil
         } catch let failure as CommandFailure {

@@ -28,6 +28,9 @@ final class Activations: @unchecked Sendable {
         let middleRstd: FloatBuffer       // [rows]
         let ffnGate: FloatBuffer          // [rows, ffn]
         let ffnUp: FloatBuffer            // [rows, ffn]
+        /// The residual stream entering each sublayer (before attention, before
+        /// the feed-forward), in the block's order; kept, so that the step loop does not allocate.
+        let sublayerInputs: [FloatBuffer]
 
         init(config c: ModelConfig, batch: Int, seqLen: Int) {
             let rows = batch * seqLen
@@ -45,7 +48,9 @@ final class Activations: @unchecked Sendable {
             middleRstd = FloatBuffer(count: rows)
             ffnGate = FloatBuffer(count: rows * c.ffn)
             ffnUp = FloatBuffer(count: rows * c.ffn)
+            sublayerInputs = [input, middle]
         }
+
 
         /// Queries and keys as attention reads them (after norm and rotary).
         var attentionQuery: FloatBuffer { query ?? queryRaw }
@@ -103,4 +108,11 @@ final class Activations: @unchecked Sendable {
 
     /// The residual stream entering block `l` (or leaving the last one).
     func residual(_ l: Int) -> FloatBuffer { l < layers.count ? layers[l].input : output }
+
+    /// The residual stream entering sublayer `s` of block `l`; at `s` = the
+    /// block's sublayer count, the stream leaving the block.
+    func stream(block l: Int, sublayer s: Int) -> FloatBuffer {
+        let kept = layers[l].sublayerInputs
+        return s < kept.count ? kept[s] : residual(l + 1)
+    }
 }

@@ -37,7 +37,8 @@ public final class AdamW: @unchecked Sendable {
             guard let gradient = parameter.gradient else { continue }
             let (m, v) = momentBuffers(of: parameter)
             let decay = parameter.rows > 1 ? weightDecay : 0
-            let w = parameter.value.pointer, g = gradient.pointer
+            // Unjournaled on purpose: a training step keeps its writes (docs/design.md, "Transactions").
+            let w = parameter.trainingStorage.pointer, g = gradient.pointer
             for i in 0..<parameter.count {
                 m[i] = beta1 * m[i] + (1 - beta1) * g[i]
                 v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]

@@ -148,9 +148,11 @@ extension Model {
 extension LoRAAdapter {
     /// W += sign · s·B·A.
     func addDelta(to weight: Parameter, sign: Float) {
-        BLAS.gemm(transposeA: false, transposeB: false, m: outFeatures, n: inFeatures, k: rank,
-                  alpha: sign * scale, a: b.value.pointer, lda: rank, b: a.value.pointer, ldb: inFeatures,
-                  beta: 1, c: weight.value.pointer, ldc: inFeatures)
+        weight.modifyValues { w in
+            BLAS.gemm(transposeA: false, transposeB: false, m: outFeatures, n: inFeatures, k: rank,
+                      alpha: sign * scale, a: b.value.pointer, lda: rank, b: a.value.pointer, ldb: inFeatures,
+                      beta: 1, c: w.baseAddress!, ldc: inFeatures)
+        }
     }
 
     /// PiSSA (Meng et al. 2024): with W = U S Vᵀ, B = U_r √S_r / √s and

@@ -137,9 +137,11 @@ public final class DoRAAdapter: LowRankFactors, @unchecked Sendable {
     public func merge(into weight: Parameter) {
         norm = rowNorms(of: weight)
         let cols = weight.cols
-        for j in 0..<weight.rows {
-            let g = magnitude.value[j] / norm[j]
-            for i in 0..<cols { weight.value[j * cols + i] = g * combined[j * cols + i] }
+        weight.modifyValues { w in
+            for j in 0..<weight.rows {
+                let g = magnitude.value[j] / norm[j]
+                for i in 0..<cols { w[j * cols + i] = g * combined[j * cols + i] }
+            }
         }
         isMerged = true
     }
@@ -147,12 +149,24 @@ public final class DoRAAdapter: LowRankFactors, @unchecked Sendable {
     /// W ← diag(n/m) W − sBA.
     public func unmerge(from weight: Parameter) {
         let cols = weight.cols
-        for j in 0..<weight.rows {
-            let inverse = norm[j] / magnitude.value[j]
-            for i in 0..<cols { weight.value[j * cols + i] *= inverse }
+        weight.modifyValues { w in
+            for j in 0..<weight.rows {
+                let inverse = norm[j] / magnitude.value[j]
+                for i in 0..<cols { w[j * cols + i] *= inverse }
+            }
         }
         lowRank.addDelta(to: weight, sign: -1)
         isMerged = false
+    }
+
+    public func stateRestorer() -> () -> Void {
+        let merged = isMerged, held = heldNorm, remembered = norm, lowRankState = lowRank.stateRestorer()
+        return { [self] in
+            isMerged = merged
+            heldNorm = held
+            norm = remembered
+            lowRankState()
+        }
     }
 
     /// ΔW = W' − W₀, full rank in general (the magnitude rescales every row).

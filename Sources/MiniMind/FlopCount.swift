@@ -13,27 +13,16 @@ public struct FlopCount: Sendable, Equatable {
 extension Model {
     public func flopCount(batch: Int, seqLen: Int) -> FlopCount {
         let c = config, rows = Double(batch * seqLen)
-        let attentionPerLayer = 4 * Double(batch * c.heads * seqLen * seqLen * c.headDim)
-        var forward = 2 * rows * Double(c.dim * c.vocabSize) + Double(c.layers) * attentionPerLayer
-        var backward = 2 * rows * Double(c.dim * c.vocabSize) * (embedding.requiresGrad ? 2 : 1)
+        // The tied head; its weight gradient only when the embedding trains.
+        var count = FlopCount(forward: 2 * rows * Double(c.dim * c.vocabSize),
+                              backward: 2 * rows * Double(c.dim * c.vocabSize) * (embedding.requiresGrad ? 2 : 1))
         let lowest = lowestBlockNeedingGradient
         for block in blocks {
-            for linear in block.linears {
-                let product = 2 * rows * Double(linear.inFeatures * linear.outFeatures)
-                forward += product
-                // Activation gradient, as far down as backward takes it.
-                let feedsUnneededInput = !needsNormedInputGradient(block)
-                    && [block.q, block.k, block.v].contains { $0 === linear }
-                if block.index >= lowest && !feedsUnneededInput { backward += product }
-                if linear.weight.requiresGrad { backward += product }     // weight gradient
-                if let update = linear.update, update.isActive {
-                    let own = update.flops(rows: batch * seqLen, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures)
-                    forward += own.forward
-                    backward += own.backward
-                }
+            for (s, sublayer) in block.sublayers.enumerated() {
+                count += sublayer.flops(batch: batch, seqLen: seqLen, inBackward: block.index >= lowest,
+                                        inputGradientNeeded: inputGradientNeeded(block: block, sublayer: s))
             }
-            if block.index >= lowest { backward += 2 * attentionPerLayer }
         }
-        return FlopCount(forward: forward, backward: backward)
+        return count
     }
 }

@@ -33,6 +33,9 @@ public final class FullFineTuning: LinearUpdate, @unchecked Sendable {
     public func merge(into weight: Parameter) {}
     public func unmerge(from weight: Parameter) {}
 
+    /// Nothing of its own changes: W₀ is fixed at birth.
+    public func stateRestorer() -> () -> Void { {} }
+
     public func learnedDelta(weight: Parameter) -> LearnedDelta {
         LearnedDelta(base: reference, form: .dense(weight.matrix - reference))
     }

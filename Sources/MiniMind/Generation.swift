@@ -22,8 +22,11 @@ final class KeyValueCache {
     let keys: [FloatBuffer]     // per layer [maxSeq, kvDim], rotary applied
     let values: [FloatBuffer]
     private(set) var length = 0
+    /// Per-token buffers the sublayers share.
+    let scratch: DecodeScratch
 
     init(config: ModelConfig) {
+        scratch = DecodeScratch(config: config)
         keys = (0..<config.layers).map { _ in FloatBuffer(count: config.maxSeq * config.kvDim) }
         values = (0..<config.layers).map { _ in FloatBuffer(count: config.maxSeq * config.kvDim) }
     }
@@ -74,64 +77,18 @@ extension Model {
 
     /// Runs one token at position `cache.length` and writes the next-token logits.
     func decode(token: Int32, cache: KeyValueCache, logits: inout [Float]) {
-        let c = config, position = cache.length
-        var x = [Float](repeating: 0, count: c.dim), normed = x, query = x, attended = x, scratch = x
-        var rstd: [Float] = [0], headRstd = [Float](repeating: 0, count: c.heads)
-        var gate = [Float](repeating: 0, count: c.ffn), up = gate, act = gate
-        var scores = [Float](repeating: 0, count: position + 1)
-        let scale = 1 / Float(c.headDim).squareRoot()
+        let c = config
+        var x = [Float](repeating: 0, count: c.dim)
         for i in 0..<c.dim { x[i] = embedding.value[Int(token) * c.dim + i] }
         for (l, block) in blocks.enumerated() {
-            let keyRow = cache.keys[l].pointer + position * c.kvDim
-            let valueRow = cache.values[l].pointer + position * c.kvDim
-            RMSNorm.forward(output: &normed, rstd: &rstd, input: x, weight: block.inputNorm.value.pointer,
-                            rows: 1, cols: c.dim, eps: c.normEps)
-            block.q.forward(input: normed, output: &query, rows: 1, training: false)
-            block.k.forward(input: normed, output: keyRow, rows: 1, training: false)
-            block.v.forward(input: normed, output: valueRow, rows: 1, training: false)
-            if let qNorm = block.qNorm, let kNorm = block.kNorm {
-                let rawQuery = query
-                RMSNorm.forward(output: &query, rstd: &headRstd, input: rawQuery, weight: qNorm.value.pointer,
-                                rows: c.heads, cols: c.headDim, eps: c.normEps)
-                let rawKey = Array(UnsafeBufferPointer(start: keyRow, count: c.kvDim))
-                RMSNorm.forward(output: keyRow, rstd: &headRstd, input: rawKey, weight: kNorm.value.pointer,
-                                rows: c.kvHeads, cols: c.headDim, eps: c.normEps)
-            }
-            rotary.forward(&query, rows: 1, seqLen: 1, heads: c.heads, startPosition: position)
-            rotary.forward(keyRow, rows: 1, seqLen: 1, heads: c.kvHeads, startPosition: position)
-            for h in 0..<c.heads {
-                let g = h / c.groupSize
-                query.withUnsafeBufferPointer { q in
-                    BLAS.gemm(transposeA: false, transposeB: true, m: 1, n: position + 1, k: c.headDim, alpha: scale,
-                              a: q.baseAddress! + h * c.headDim, lda: c.dim,
-                              b: cache.keys[l].pointer + g * c.headDim, ldb: c.kvDim,
-                              c: &scores, ldc: position + 1)
-                }
-                let maxScore = scores.max() ?? 0
-                var total: Float = 0
-                for j in scores.indices { scores[j] = exp(scores[j] - maxScore); total += scores[j] }
-                for j in scores.indices { scores[j] /= total }
-                attended.withUnsafeMutableBufferPointer { out in
-                    BLAS.gemm(transposeA: false, transposeB: false, m: 1, n: c.headDim, k: position + 1,
-                              a: scores, lda: position + 1,
-                              b: cache.values[l].pointer + g * c.headDim, ldb: c.kvDim,
-                              c: out.baseAddress! + h * c.headDim, ldc: c.dim)
-                }
-            }
-            block.o.forward(input: attended, output: &scratch, rows: 1, training: false)
-            for i in 0..<c.dim { x[i] += scratch[i] }
-            RMSNorm.forward(output: &normed, rstd: &rstd, input: x, weight: block.postAttentionNorm.value.pointer,
-                            rows: 1, cols: c.dim, eps: c.normEps)
-            block.gate.forward(input: normed, output: &gate, rows: 1, training: false)
-            block.up.forward(input: normed, output: &up, rows: 1, training: false)
-            SwiGLU.forward(output: &act, gate: gate, up: up, count: c.ffn)
-            block.down.forward(input: act, output: &scratch, rows: 1, training: false)
-            for i in 0..<c.dim { x[i] += scratch[i] }
+            let step = DecodeStep(config: c, cache: cache, layer: l, position: cache.length, rotary: rotary)
+            for sublayer in block.sublayers { sublayer.decode(step, x: &x) }
         }
-        RMSNorm.forward(output: &normed, rstd: &rstd, input: x, weight: finalNorm.value.pointer,
+        let s = cache.scratch
+        RMSNorm.forward(output: &s.normed, rstd: &s.rstd, input: x, weight: finalNorm.value.pointer,
                         rows: 1, cols: c.dim, eps: c.normEps)
         BLAS.gemm(transposeA: false, transposeB: true, m: 1, n: c.vocabSize, k: c.dim,
-                  a: normed, lda: c.dim, b: embedding.value.pointer, ldb: c.dim, c: &logits, ldc: c.vocabSize)
+                  a: s.normed, lda: c.dim, b: embedding.value.pointer, ldb: c.dim, c: &logits, ldc: c.vocabSize)
         cache.advance()
     }
 }

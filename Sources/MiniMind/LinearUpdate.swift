@@ -84,6 +84,12 @@ public protocol LinearUpdate: AnyObject {
     /// Undoes `merge`.
     func unmerge(from weight: Parameter)
 
+    /// Captures the update's own settings that a command may change — merged
+    /// or not, remembered norms, its dropout stream; not its tensors, which
+    /// journal themselves — and returns what puts them back. `ModelJournal`
+    /// calls it before each command (docs/design.md, "Transactions").
+    func stateRestorer() -> () -> Void
+
     /// ΔW and W₀, for analysis.
     func learnedDelta(weight: Parameter) -> LearnedDelta
     /// Multiply-adds × 2 of the update's own products for `rows` rows, forward and backward.

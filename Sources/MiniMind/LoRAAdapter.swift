@@ -187,6 +187,14 @@ extension LoRAAdapter {
         isMerged = false
     }
 
+    public func stateRestorer() -> () -> Void {
+        let merged = isMerged, generator = dropoutGenerator
+        return { [self] in
+            isMerged = merged
+            dropoutGenerator = generator
+        }
+    }
+
     public func learnedDelta(weight: Parameter) -> LearnedDelta {
         let current = weight.matrix
         return LearnedDelta(base: isMerged ? current - delta : current,

@@ -8,8 +8,9 @@ import LinearAlgebra
 ///            → norm → lm_head (tied to embed_tokens) → logits
 ///
 /// Every tensor carries its Hugging Face name. Forward and backward are
-/// written by hand; the operations live in `Operations/`, each with its
-/// backward beside its forward.
+/// written by hand; a block's sublayers (`TransformerBlock`, `BlockSublayer`)
+/// say what a block computes, once, for training, generation and FLOPs; the
+/// operations live in `Operations/`, each with its backward beside its forward.
 public final class Model: @unchecked Sendable {
     // Sendable: one thread at a time runs a model (the engine's); the type
     // holds raw buffers that must not be shared across threads concurrently.
@@ -20,6 +21,10 @@ public final class Model: @unchecked Sendable {
     let rotary: RotaryEmbedding
     let attention: CausalAttention
     private var activations: Activations?
+    /// Optimizer steps applied to this model's tensors (by `Trainer.step`):
+    /// the writes no `ModelJournal` records, counted so that a command's
+    /// journal can tell whether training moved the weights.
+    public internal(set) var trainingStepsApplied = 0
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
@@ -35,9 +40,10 @@ public final class Model: @unchecked Sendable {
         var generator = SeededGenerator(seed: seed)
         for parameter in parameters {
             if parameter.rows == 1 {
-                parameter.value.pointer.update(repeating: 1, count: parameter.count)
+                parameter.trainingStorage.pointer.update(repeating: 1, count: parameter.count)
             } else {
-                for i in 0..<parameter.count { parameter.value[i] = generator.normal(mean: 0, std: 0.02) }
+                let values = parameter.trainingStorage.pointer
+                for i in 0..<parameter.count { values[i] = generator.normal(mean: 0, std: 0.02) }
             }
         }
     }
@@ -61,11 +67,7 @@ public final class Model: @unchecked Sendable {
 
     /// Every base tensor (the tied LM head is the embedding, listed once).
     public var parameters: [Parameter] {
-        [embedding] + blocks.flatMap { b in
-            [b.inputNorm, b.q.weight, b.k.weight, b.v.weight, b.o.weight]
-                + [b.qNorm, b.kNorm].compactMap { $0 }
-                + [b.postAttentionNorm, b.gate.weight, b.up.weight, b.down.weight]
-        } + [finalNorm]
+        [embedding] + blocks.flatMap(\.parameters) + [finalNorm]
     }
 
     /// Base tensors plus the tensors every attached update adds (A, B, a magnitude).
@@ -107,37 +109,11 @@ public final class Model: @unchecked Sendable {
         Embedding.forward(output: acts.residual(0).pointer, tokens: tokens, table: embedding.value.pointer,
                           rows: rows, dim: c.dim)
         for (l, block) in blocks.enumerated() {
-            let a = acts.layers[l]
-            // Attention half.
-            RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
-                            weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            block.q.forward(input: acts.normed.pointer, output: a.queryRaw.pointer, rows: rows, training: training)
-            block.k.forward(input: acts.normed.pointer, output: a.keyRaw.pointer, rows: rows, training: training)
-            block.v.forward(input: acts.normed.pointer, output: a.value.pointer, rows: rows, training: training)
-            if let qNorm = block.qNorm, let kNorm = block.kNorm,
-               let query = a.query, let key = a.key, let qRstd = a.queryRstd, let kRstd = a.keyRstd {
-                RMSNorm.forward(output: query.pointer, rstd: qRstd.pointer, input: a.queryRaw.pointer,
-                                weight: qNorm.value.pointer, rows: rows * c.heads, cols: c.headDim, eps: c.normEps)
-                RMSNorm.forward(output: key.pointer, rstd: kRstd.pointer, input: a.keyRaw.pointer,
-                                weight: kNorm.value.pointer, rows: rows * c.kvHeads, cols: c.headDim, eps: c.normEps)
+            let pass = BlockPass(config: c, activations: acts, layer: acts.layers[l], rotary: rotary,
+                                 attention: attention, training: training)
+            for (s, sublayer) in block.sublayers.enumerated() {
+                sublayer.forward(pass, input: acts.stream(block: l, sublayer: s), output: acts.stream(block: l, sublayer: s + 1))
             }
-            rotary.forward(a.attentionQuery.pointer, rows: rows, seqLen: seqLen, heads: c.heads)
-            rotary.forward(a.attentionKey.pointer, rows: rows, seqLen: seqLen, heads: c.kvHeads)
-            attention.forward(output: a.attentionOutput.pointer, query: a.attentionQuery.pointer,
-                              key: a.attentionKey.pointer, value: a.value.pointer,
-                              scratch: acts.attentionScratch.pointer, batch: batch, seqLen: seqLen)
-            block.o.forward(input: a.attentionOutput.pointer, output: a.middle.pointer, rows: rows, training: training)
-            add(a.input.pointer, into: a.middle.pointer, count: rows * c.dim)
-            // Feed-forward half.
-            RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
-                            weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            block.gate.forward(input: acts.normed.pointer, output: a.ffnGate.pointer, rows: rows, training: training)
-            block.up.forward(input: acts.normed.pointer, output: a.ffnUp.pointer, rows: rows, training: training)
-            SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
-                           count: rows * c.ffn)
-            let next = acts.residual(l + 1)
-            block.down.forward(input: acts.ffnActivation.pointer, output: next.pointer, rows: rows, training: training)
-            add(a.middle.pointer, into: next.pointer, count: rows * c.dim)
         }
         RMSNorm.forward(output: acts.outputNormed.pointer, rstd: acts.outputRstd.pointer, input: acts.output.pointer,
                         weight: finalNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
@@ -207,14 +183,15 @@ public final class Model: @unchecked Sendable {
         return blocks.count
     }
 
-    /// Whether backward needs d(norm(input)) of a block: not in block 0 under a
-    /// frozen embedding and input norm, where nothing upstream trains.
-    func needsNormedInputGradient(_ block: TransformerBlock) -> Bool {
-        block.index > 0 || embedding.requiresGrad || block.inputNorm.requiresGrad
+    /// Whether backward needs the gradient reaching the input of sublayer `s`
+    /// of `block`: everywhere but at the very bottom under a frozen embedding,
+    /// where nothing upstream trains.
+    func inputGradientNeeded(block: TransformerBlock, sublayer s: Int) -> Bool {
+        block.index > 0 || s > 0 || embedding.requiresGrad
     }
 
     private func backward(_ acts: Activations, tokens: UnsafePointer<Int32>) {
-        let c = config, rows = acts.rows, batch = acts.batch, seqLen = acts.seqLen
+        let c = config, rows = acts.rows
         let dLogits = acts.logits.pointer
         let dResidual = acts.residualGradient.pointer
         let dNormed = acts.normedGradient.pointer
@@ -234,71 +211,12 @@ public final class Model: @unchecked Sendable {
 
         let lowest = lowestBlockNeedingGradient
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
-            let block = blocks[l], a = acts.layers[l]
-            // Feed-forward half: next = middle + down(act). Recompute norm(middle) and act first,
-            // where a weight or adapter gradient reads them.
-            if block.gate.backwardReadsInput || block.up.backwardReadsInput {
-                RMSNorm.forward(output: acts.normed.pointer, rstd: a.middleRstd.pointer, input: a.middle.pointer,
-                                weight: block.postAttentionNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            }
-            if block.down.backwardReadsInput {
-                SwiGLU.forward(output: acts.ffnActivation.pointer, gate: a.ffnGate.pointer, up: a.ffnUp.pointer,
-                               count: rows * c.ffn)
-            }
-            block.down.backward(input: acts.ffnActivation.pointer, outputGradient: dResidual,
-                                inputGradient: acts.ffnActivationGradient.pointer, accumulate: false, rows: rows)
-            SwiGLU.backward(gateGradient: acts.ffnGateGradient.pointer, upGradient: acts.ffnUpGradient.pointer,
-                            outputGradient: acts.ffnActivationGradient.pointer, gate: a.ffnGate.pointer,
-                            up: a.ffnUp.pointer, count: rows * c.ffn)
-            block.gate.backward(input: acts.normed.pointer, outputGradient: acts.ffnGateGradient.pointer,
-                                inputGradient: dNormed, accumulate: false, rows: rows)
-            block.up.backward(input: acts.normed.pointer, outputGradient: acts.ffnUpGradient.pointer,
-                              inputGradient: dNormed, accumulate: true, rows: rows)
-            RMSNorm.backward(inputGradient: dResidual, weightGradient: block.postAttentionNorm.gradient?.pointer,
-                             outputGradient: dNormed, input: a.middle.pointer,
-                             weight: block.postAttentionNorm.value.pointer, rstd: a.middleRstd.pointer,
-                             rows: rows, cols: c.dim)
-            // Attention half: middle = input + o(attention).
-            block.o.backward(input: a.attentionOutput.pointer, outputGradient: dResidual,
-                             inputGradient: acts.attentionOutputGradient.pointer, accumulate: false, rows: rows)
-            attention.backward(queryGradient: acts.queryGradient.pointer, keyGradient: acts.keyGradient.pointer,
-                               valueGradient: acts.valueGradient.pointer,
-                               outputGradient: acts.attentionOutputGradient.pointer,
-                               query: a.attentionQuery.pointer, key: a.attentionKey.pointer, value: a.value.pointer,
-                               scratch: acts.attentionScratch.pointer, batch: batch, seqLen: seqLen)
-            rotary.backward(acts.queryGradient.pointer, rows: rows, seqLen: seqLen, heads: c.heads)
-            rotary.backward(acts.keyGradient.pointer, rows: rows, seqLen: seqLen, heads: c.kvHeads)
-            var dQueryRaw = acts.queryGradient.pointer, dKeyRaw = acts.keyGradient.pointer
-            if let qNorm = block.qNorm, let kNorm = block.kNorm, let dqRaw = acts.queryRawGradient,
-               let dkRaw = acts.keyRawGradient, let qRstd = a.queryRstd, let kRstd = a.keyRstd {
-                dqRaw.zero()
-                dkRaw.zero()
-                RMSNorm.backward(inputGradient: dqRaw.pointer, weightGradient: qNorm.gradient?.pointer,
-                                 outputGradient: acts.queryGradient.pointer, input: a.queryRaw.pointer,
-                                 weight: qNorm.value.pointer, rstd: qRstd.pointer,
-                                 rows: rows * c.heads, cols: c.headDim)
-                RMSNorm.backward(inputGradient: dkRaw.pointer, weightGradient: kNorm.gradient?.pointer,
-                                 outputGradient: acts.keyGradient.pointer, input: a.keyRaw.pointer,
-                                 weight: kNorm.value.pointer, rstd: kRstd.pointer,
-                                 rows: rows * c.kvHeads, cols: c.headDim)
-                dQueryRaw = dqRaw.pointer
-                dKeyRaw = dkRaw.pointer
-            }
-            // Recompute norm(input) for the q, k, v gradients.
-            RMSNorm.forward(output: acts.normed.pointer, rstd: a.inputRstd.pointer, input: a.input.pointer,
-                            weight: block.inputNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-            let needNormedGradient = needsNormedInputGradient(block)
-            let dNormedOrNil = needNormedGradient ? dNormed : nil
-            block.q.backward(input: acts.normed.pointer, outputGradient: dQueryRaw,
-                             inputGradient: dNormedOrNil, accumulate: false, rows: rows)
-            block.k.backward(input: acts.normed.pointer, outputGradient: dKeyRaw,
-                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
-            block.v.backward(input: acts.normed.pointer, outputGradient: acts.valueGradient.pointer,
-                             inputGradient: dNormedOrNil, accumulate: true, rows: rows)
-            if needNormedGradient {
-                RMSNorm.backward(inputGradient: dResidual, weightGradient: block.inputNorm.gradient?.pointer,
-                                 outputGradient: dNormed, input: a.input.pointer, weight: block.inputNorm.value.pointer,
-                                 rstd: a.inputRstd.pointer, rows: rows, cols: c.dim)
+            let block = blocks[l]
+            let pass = BlockPass(config: c, activations: acts, layer: acts.layers[l], rotary: rotary,
+                                 attention: attention, training: true)
+            for s in block.sublayers.indices.reversed() {
+                block.sublayers[s].backward(pass, input: acts.stream(block: l, sublayer: s),
+                                            inputGradientNeeded: inputGradientNeeded(block: block, sublayer: s))
             }
         }
         if let dE = embedding.gradient {

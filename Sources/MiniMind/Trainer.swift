@@ -117,6 +117,7 @@ public final class Trainer: @unchecked Sendable {
             return refused(.weightOutOfRange(tensor.name), norm: norm)
         }
         optimizer.step(trainable, learningRate: rate)
+        model.trainingStepsApplied += 1
         let record = StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate)
         history.append(record)
         return record

@@ -1,45 +1,48 @@
-/// One decoder block: RMSNorm → grouped-query attention → residual,
-/// RMSNorm → SwiGLU feed-forward → residual. Holds parameters only; the
-/// arithmetic is in `Model` and the operations it calls.
+/// One decoder block: its residual sublayers in order — RMSNorm → grouped-query
+/// attention, then RMSNorm → SwiGLU feed-forward. This list is the one
+/// description of the architecture: the training pass, cached generation and
+/// the FLOP count all walk it (docs/design.md, "The block").
 public final class TransformerBlock: @unchecked Sendable {
     // Sendable: a model is used by one thread at a time (the engine's).
     public let index: Int
-    public let inputNorm: Parameter
-    public let q: Linear, k: Linear, v: Linear, o: Linear
-    /// Per-head RMSNorm weights on q and k (Qwen3, minimind-3); nil when off.
-    public let qNorm: Parameter?, kNorm: Parameter?
-    public let postAttentionNorm: Parameter
-    public let gate: Linear, up: Linear, down: Linear
+    let attention: AttentionSublayer
+    let feedForward: FeedForwardSublayer
+    /// The sublayers in forward order; backward walks them in reverse.
+    let sublayers: [any BlockSublayer]
 
     init(index i: Int, config c: ModelConfig) {
         index = i
         let prefix = "model.layers.\(i)"
-        inputNorm = Parameter(name: "\(prefix).input_layernorm.weight", rows: 1, cols: c.dim)
-        q = Linear(name: "\(prefix).self_attn.q_proj", inFeatures: c.dim, outFeatures: c.dim)
-        k = Linear(name: "\(prefix).self_attn.k_proj", inFeatures: c.dim, outFeatures: c.kvDim)
-        v = Linear(name: "\(prefix).self_attn.v_proj", inFeatures: c.dim, outFeatures: c.kvDim)
-        o = Linear(name: "\(prefix).self_attn.o_proj", inFeatures: c.dim, outFeatures: c.dim)
-        qNorm = c.qkNorm ? Parameter(name: "\(prefix).self_attn.q_norm.weight", rows: 1, cols: c.headDim) : nil
-        kNorm = c.qkNorm ? Parameter(name: "\(prefix).self_attn.k_norm.weight", rows: 1, cols: c.headDim) : nil
-        postAttentionNorm = Parameter(name: "\(prefix).post_attention_layernorm.weight", rows: 1, cols: c.dim)
-        gate = Linear(name: "\(prefix).mlp.gate_proj", inFeatures: c.dim, outFeatures: c.ffn)
-        up = Linear(name: "\(prefix).mlp.up_proj", inFeatures: c.dim, outFeatures: c.ffn)
-        down = Linear(name: "\(prefix).mlp.down_proj", inFeatures: c.ffn, outFeatures: c.dim)
+        attention = AttentionSublayer(prefix: prefix, config: c)
+        feedForward = FeedForwardSublayer(prefix: prefix, config: c)
+        sublayers = [attention, feedForward]
     }
 
     private init(copying other: TransformerBlock) {
         index = other.index
-        inputNorm = other.inputNorm.copy()
-        q = other.q.copy(); k = other.k.copy(); v = other.v.copy(); o = other.o.copy()
-        qNorm = other.qNorm?.copy(); kNorm = other.kNorm?.copy()
-        postAttentionNorm = other.postAttentionNorm.copy()
-        gate = other.gate.copy(); up = other.up.copy(); down = other.down.copy()
+        attention = other.attention.copy()
+        feedForward = other.feedForward.copy()
+        sublayers = [attention, feedForward]
     }
 
     func copy() -> TransformerBlock { TransformerBlock(copying: self) }
 
-    /// The seven linear layers in Hugging Face order.
-    public var linears: [Linear] { [q, k, v, o, gate, up, down] }
+    public var inputNorm: Parameter { attention.inputNorm }
+    public var q: Linear { attention.q }
+    public var k: Linear { attention.k }
+    public var v: Linear { attention.v }
+    public var o: Linear { attention.o }
+    /// Per-head RMSNorm weights on q and k (Qwen3, minimind-3); nil when off.
+    public var qNorm: Parameter? { attention.qNorm }
+    public var kNorm: Parameter? { attention.kNorm }
+    public var postAttentionNorm: Parameter { feedForward.postAttentionNorm }
+    public var gate: Linear { feedForward.gate }
+    public var up: Linear { feedForward.up }
+    public var down: Linear { feedForward.down }
 
-    public var norms: [Parameter] { [inputNorm] + [qNorm, kNorm].compactMap { $0 } + [postAttentionNorm] }
+    /// Base tensors in initialisation order.
+    public var parameters: [Parameter] { sublayers.flatMap(\.parameters) }
+    /// The seven linear layers in Hugging Face order.
+    public var linears: [Linear] { sublayers.flatMap(\.linears) }
+    public var norms: [Parameter] { sublayers.flatMap(\.norms) }
 }

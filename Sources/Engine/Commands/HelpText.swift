@@ -16,6 +16,8 @@ enum HelpText {
         }
         lines.append("Values: integers, decimals (3e-3), true/false, words, \"quoted strings\", lists q,v, ranges 0-3.")
         lines.append("Matrices: model.layers.0.self_attn.q_proj or layers.0.q. `#` starts a comment, `\\` continues a line.")
+        lines.append("A failing command changes nothing (model, adapters, optimizer, data, runs, seed); the exception is")
+        lines.append("training: pretrain, train and step stopped between steps keep the steps they completed.")
         return lines.joined(separator: "\n")
     }
 

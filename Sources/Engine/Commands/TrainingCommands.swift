@@ -4,6 +4,9 @@ import MiniMind
 
 /// pretrain, finetune, step, train, eval, generate.
 enum TrainingCommands {
+    /// The one exception to "a failing command changes nothing" (docs/design.md, "Transactions").
+    private static let keptSteps = "\nStopped between steps (an interrupt, a refused step, no batch with targets, any later failure),\nit keeps the steps it completed, with their losses, optimizer state and data order; a failure\nbefore its first step changes nothing."
+
     private static let seqParameter = ParameterSpec("seq", .integer(minimum: 2), "tokens per sequence (default: min(128, the model's context))")
 
     static let specs: [CommandSpec] = [
@@ -18,7 +21,7 @@ enum TrainingCommands {
                     Needs `model` and `data pretrain`, and no adapters. AdamW, gradient
                     clipping at 1, lr·(0.1 + 0.45·(1 + cos(π·t/T))). Shows progress; an
                     interrupt stops it cleanly after the current step (the steps taken stay).
-                    """,
+                    """ + keptSteps,
                     examples: ["pretrain steps=300 lr=3e-3 batch=16"],
                     handler: pretrain),
         CommandSpec("finetune", area: .training, summary: "full fine-tuning of the selected matrices (to compare with LoRA)",
@@ -40,7 +43,7 @@ enum TrainingCommands {
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
                         seqParameter,
                     ],
-                    details: "Trains what is trainable (adapters, or `finetune` matrices); the optimizer state carries over between `step`s.",
+                    details: "Trains what is trainable (adapters, or `finetune` matrices); the optimizer state carries over between `step`s." + keptSteps,
                     examples: ["step", "step 10", "step lr=3e-4"],
                     handler: step),
         CommandSpec("train", area: .training, summary: "many fine-tuning steps with progress; an interrupt stops cleanly",
@@ -55,7 +58,7 @@ enum TrainingCommands {
                     `finetune`, on the fine-tuning data. A live progress bar and loss chart
                     while it runs; an interrupt (Ctrl-C, Jupyter's stop button) stops after
                     the current step and keeps the steps taken.
-                    """,
+                    """ + keptSteps,
                     examples: ["train steps=200 lr=1e-3 batch=8"],
                     handler: train),
         CommandSpec("eval", area: .training, summary: "loss on the held-out pre-training and fine-tuning data",
@@ -179,6 +182,9 @@ enum TrainingCommands {
         if let divergence = outcome.divergence {
             throw CommandFailure(.diverged, divergence)
         }
+        if let stopped = outcome.stopped {
+            throw CommandFailure(.stopped, "\(stopped) (\(lines.count) of \(count) steps taken and kept)")
+        }
         if outcome.interrupted {
             throw CommandFailure(.interrupted, "interrupted after \(lines.count) of \(count) steps; the model keeps the steps taken")
         }
@@ -212,6 +218,9 @@ enum TrainingCommands {
         let losses = outcome.records.map(\.loss)
         if let divergence = outcome.divergence {
             throw CommandFailure(.diverged, "\(what): " + divergence + " (\(losses.count) good steps kept)")
+        }
+        if let stopped = outcome.stopped {
+            throw CommandFailure(.stopped, "\(what): \(stopped) (\(losses.count) of \(steps) steps taken and kept)")
         }
         if outcome.interrupted {
             throw CommandFailure(.interrupted, "\(what) interrupted after \(losses.count) of \(steps) steps; the model keeps the steps taken"

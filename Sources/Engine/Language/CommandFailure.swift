@@ -14,6 +14,8 @@ struct CommandFailure: Error, Sendable, Equatable {
         case interrupted = "Interrupted"
         /// Training stopped because a step's loss or gradient was not finite.
         case diverged = "TrainingDiverged"
+        /// Training stopped between steps because the next step could not run (no batch with targets).
+        case stopped = "TrainingStopped"
     }
 
     var kind: Kind

@@ -1,9 +1,9 @@
 import Corpus
 
 /// Everything a session remembers between commands. A value: the engine hands
-/// a command a copy and keeps it only when the command succeeds, so a failed
-/// command leaves the session as it was. (The model inside `lab` is a
-/// reference; commands that change it in place check everything first.)
+/// a command a copy and keeps it only when the command succeeds; what the
+/// models inside hold by reference is covered by the command's `ModelJournal`
+/// (docs/design.md, "Transactions").
 struct SessionState {
     /// Seeds model initialisation, data order, dropout and sampling.
     var seed: UInt64 = 42

@@ -47,6 +47,9 @@ struct StrategyComparison {
             if let divergence = outcome.divergence {
                 throw CommandFailure(.command, "\(label): " + divergence + "; the session is unchanged")
             }
+            if let stopped = outcome.stopped {
+                throw CommandFailure(.command, "\(label): \(stopped); the session is unchanged")
+            }
             if outcome.interrupted {
                 throw CommandFailure(.interrupted, "compare interrupted during \(label); the session is unchanged")
             }

@@ -19,6 +19,8 @@ struct TrainingRun {
         var seconds: Double
         /// Set when the trainer refused a step (non-finite loss or gradient, or an update out of range).
         var divergence: String?
+        /// Set when a later step could not run (no batch with targets): the steps before it stay.
+        var stopped: String? = nil
     }
 
     /// Runs the steps; `afterStep` sees each record (to grow a loss curve).
@@ -31,7 +33,17 @@ struct TrainingRun {
                 progress?.finish(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), note: "interrupted")
                 return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
             }
-            let batch = try Self.batchWithTargets(&sampler)
+            let batch: TrainingBatch
+            do {
+                batch = try Self.batchWithTargets(&sampler)
+            } catch {
+                // Before the first step nothing has changed and the command fails as a whole;
+                // after it, stop between steps like an interrupt, keeping the steps taken.
+                if records.isEmpty { throw error }
+                progress?.finish(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), note: "stopped")
+                return Outcome(records: records, interrupted: false, seconds: Date().timeIntervalSince(start),
+                               stopped: "stopped before step \(stepOffset + index + 1): \(error.message)")
+            }
             let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
             if let refusal = record.refusal {
                 let note = "diverged at step \(stepOffset + index + 1)"
