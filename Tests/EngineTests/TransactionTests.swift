@@ -88,6 +88,8 @@ struct TransactionTests {
         "similarity": [Sample(stage: .twoRuns, line: "similarity first second matrix=layers.0.q", effect: .keeps)],
         "amplification": [Sample(stage: .adapted, line: "amplification matrix=layers.0.q", effect: .keeps)],
         "intruders": [Sample(stage: .fullyTuned, line: "intruders matrix=layers.0.up k=2", effect: .keeps)],
+        "truncate": [Sample(stage: .fullyTuned, line: "truncate rank=1", effect: .changes),
+                     Sample(stage: .fullyTuned, line: "truncate rank=2 matrix=layers.1.down", effect: .changes)],
         "save model": [Sample(stage: .adapted, line: "save model \"{dir}/again\"", effect: .keeps)],
         "save adapter": [Sample(stage: .adapted, line: "save adapter \"{dir}/again\"", effect: .keeps)],
         "save logits": [Sample(stage: .adapted, line: "save logits \"{dir}/logits.safetensors\" text=\"Hi\"", effect: .keeps)],
