@@ -167,6 +167,8 @@ def main():
         raise SystemExit("usage: make-base.py [--trial FOLDER]")
     if not BINARY.exists():
         raise SystemExit(f"make-base: {BINARY} is not built (make build)")
+    # Read before training: the sources may change while it runs, the binary does not.
+    commit, recipe = source_commit(), sha256(__file__)
     with tempfile.TemporaryDirectory(prefix="loralab-base-") as scratch:
         staging = pathlib.Path(scratch)
         log, tokens, seconds, stopped_because = train(staging)
@@ -180,8 +182,8 @@ def main():
             "name": NAME,
             "version": BASE_VERSION,
             "made_by": "tools/make-base.py",
-            "recipe_sha256": sha256(__file__),
-            "source_commit": source_commit(),
+            "recipe_sha256": recipe,
+            "source_commit": commit,
             "numerics_version": NUMERICS_VERSION,
             "preset": PRESET,
             "data": DATA,
