@@ -99,6 +99,7 @@ enum FileCommands {
         }
         state.lab = ModelLab(model: loaded.model, origin: "load \"\(invocation.text("folder") ?? "")\"")
         var notes: [String] = []
+        if let provenance = loaded.provenance { notes.append(provenance.description) }
         if let capped = loaded.cappedContext { notes.append("context capped at \(config.maxSeq) (max_position_embeddings was \(capped))") }
         if loaded.tokenizerJSON != nil { notes.append("tokenizer.json present; the session keeps its byte tokenizer") }
         if config.vocabSize < ByteTokenizer.vocabularySize {
