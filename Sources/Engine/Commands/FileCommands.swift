@@ -29,7 +29,8 @@ enum FileCommands {
                     weights become F32. A config the model cannot represent (biases, an
                     untied head, another activation, rope scaling, use_moe) is refused
                     naming its key. Replaces the session's model like `model` does; a
-                    failed load changes nothing.
+                    failed load changes nothing. A folder with provenance.json (the
+                    shipped base, docs/base.md) also prints what made it.
                     """,
                     examples: ["model load \"exports/tiny\""],
                     handler: loadModel),
