@@ -155,7 +155,8 @@ struct RestrictedUnpickler {
                 let raw = try read(count)
                 var value: UInt64 = 0
                 for (index, byte) in raw.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
-                if count > 0, count < 8, raw[count - 1] & 0x80 != 0 { value |= ~0 << (8 * UInt64(count)) }
+                // `raw` is a slice: its last byte is raw.last, not raw[count - 1] (an index into the whole pickle).
+                if count > 0, count < 8, let top = raw.last, top & 0x80 != 0 { value |= ~0 << (8 * UInt64(count)) }
                 stack.append(.int(Int(Int64(bitPattern: value))))
             case 0x58:  // BINUNICODE
                 stack.append(.string(try readString(length: Int(try readUnsigned(4)))))
