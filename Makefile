@@ -2,7 +2,9 @@
 #   make lab    build, install the kernelspec into .venv, open JupyterLab on notebooks/
 #   make repl   build and start the terminal REPL
 #   make test   everything CI runs: Swift tests (release) and the Python protocol tests
-#   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl) build and run one libFuzzer target
+#   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl, fuzz-safetensors, fuzz-tokenizer,
+#                                          fuzz-pickle) build and run one libFuzzer target
+#   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
 SHELL := /bin/bash
 APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -16,7 +18,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -81,6 +83,12 @@ soak: build venv kernelspec
 
 repl: build
 	$(BIN) repl
+
+# Not in CI, and never a prerequisite of test: the base is committed, and
+# integration-tests/test_shipped_base.py checks the committed one (docs/base.md).
+# Pre-trains on the CPU for minutes, niced so that it yields to interactive work.
+base: build
+	LORALAB_BIN=$(CURDIR)/$(BIN) nice python3 tools/make-base.py
 
 bench: build
 	$(BIN) bench

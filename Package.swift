@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "loralab", targets: ["loralab"]),
         // For fuzz/Package.swift, which builds the libFuzzer binaries against
         // these modules' public fuzzing entry points (*Fuzzing.swift).
-        .library(name: "LoRALabFuzzEntryPoints", targets: ["Engine", "JupyterKernel", "Corpus"]),
+        .library(name: "LoRALabFuzzEntryPoints", targets: ["Engine", "JupyterKernel", "Corpus", "Checkpoint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Engine"]),
         // Property tests and the replay of fuzz/corpus and fuzz/crashes.
-        .testTarget(name: "FuzzingTests", dependencies: ["Engine", "JupyterKernel", "Corpus"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Engine", "JupyterKernel", "Corpus", "Checkpoint"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,6 +15,9 @@ let package = Package(
         .executableTarget(name: "fuzz-commands", dependencies: [entryPoints]),
         .executableTarget(name: "fuzz-wire", dependencies: [entryPoints]),
         .executableTarget(name: "fuzz-jsonl", dependencies: [entryPoints]),
+        .executableTarget(name: "fuzz-safetensors", dependencies: [entryPoints]),
+        .executableTarget(name: "fuzz-tokenizer", dependencies: [entryPoints]),
+        .executableTarget(name: "fuzz-pickle", dependencies: [entryPoints]),
     ],
     swiftLanguageModes: [.v6]
 )

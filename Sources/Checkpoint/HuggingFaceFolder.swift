@@ -8,6 +8,7 @@ import MiniMind
 ///     model.safetensors       F32 (or BF16 on request), tied head not repeated
 ///     generation_config.json  special-token ids
 ///     tokenizer.json, …       whatever tokenizer files the caller hands over
+///     provenance.json         read when present: what made a shipped base (BaseProvenance)
 ///
 /// Reading also accepts sharded safetensors (model.safetensors.index.json)
 /// and PyTorch's pytorch_model.bin, through a reader passed in.
@@ -26,6 +27,8 @@ public enum HuggingFaceFolder {
         public var cappedContext: Int?
         public var bosTokenID: Int?
         public var eosTokenID: Int?
+        /// provenance.json, when the folder is a base made by tools/make-base.py.
+        public var provenance: BaseProvenance?
     }
 
     /// Writes `model`'s base weights (adapters that are not merged are left out:
@@ -64,12 +67,15 @@ public enum HuggingFaceFolder {
             throw .shapeMismatch(file: file, name: "model.embed_tokens.weight",
                                  expected: [parsed.config.vocabSize, parsed.config.dim], found: embedding.shape)
         }
+        let provenanceURL = folder.appendingPathComponent(BaseProvenance.fileName)
+        let provenance = CheckpointFiles.exists(provenanceURL) ? try BaseProvenance.parse(try CheckpointFiles.readJSON(provenanceURL)) : nil
         let model = Model(config: parsed.config, seed: 0)
         try ModelTensors.load(tensors, into: model, file: file)
         func optionalData(_ name: String) -> Data? { try? Data(contentsOf: folder.appendingPathComponent(name)) }
         return Loaded(model: model, architecture: parsed.architecture, weightsFile: file,
                       tokenizerJSON: optionalData("tokenizer.json"), tokenizerConfigJSON: optionalData("tokenizer_config.json"),
-                      cappedContext: parsed.cappedContext, bosTokenID: parsed.bosTokenID, eosTokenID: parsed.eosTokenID)
+                      cappedContext: parsed.cappedContext, bosTokenID: parsed.bosTokenID, eosTokenID: parsed.eosTokenID,
+                      provenance: provenance)
     }
 
     /// The folder's weights: model.safetensors, its shards, or pytorch_model.bin.

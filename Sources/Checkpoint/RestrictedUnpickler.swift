@@ -155,7 +155,8 @@ struct RestrictedUnpickler {
                 let raw = try read(count)
                 var value: UInt64 = 0
                 for (index, byte) in raw.enumerated() { value |= UInt64(byte) << (8 * UInt64(index)) }
-                if count > 0, count < 8, raw[count - 1] & 0x80 != 0 { value |= ~0 << (8 * UInt64(count)) }
+                // `raw` is a slice: its last byte is raw.last, not raw[count - 1] (an index into the whole pickle).
+                if count > 0, count < 8, let top = raw.last, top & 0x80 != 0 { value |= ~0 << (8 * UInt64(count)) }
                 stack.append(.int(Int(Int64(bitPattern: value))))
             case 0x58:  // BINUNICODE
                 stack.append(.string(try readString(length: Int(try readUnsigned(4)))))
@@ -197,12 +198,12 @@ struct RestrictedUnpickler {
             case 0x73:  // SETITEM
                 let value = try pop("SETITEM")
                 let key = try pop("SETITEM")
-                try dictionaryOnTop("SETITEM").set(key, value)
+                try dictionaryOnTop("SETITEM").set(try dictionaryKey(key), value)
             case 0x75:  // SETITEMS
                 let items = try popToMark("SETITEMS")
                 guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of items") }
                 let dictionary = try dictionaryOnTop("SETITEMS")
-                for index in stride(from: 0, to: items.count, by: 2) { dictionary.set(items[index], items[index + 1]) }
+                for index in stride(from: 0, to: items.count, by: 2) { dictionary.set(try dictionaryKey(items[index]), items[index + 1]) }
             case 0x62:  // BUILD: an OrderedDict's attributes (a state dict's `_metadata`) are dropped
                 let state = try pop("BUILD")
                 _ = try dictionaryOnTop("BUILD")
@@ -349,6 +350,15 @@ struct RestrictedUnpickler {
             throw TorchCheckpointError(.unsupportedContent, "\(opcode) on \(stack.last?.kind ?? "nothing"), not a dict")
         }
         return dictionary
+    }
+
+    /// A state dict's keys (and its `_metadata`'s) are strings; scalars are allowed too. A tuple
+    /// key is refused: comparing memoised tuples that share their parts takes time exponential in their depth.
+    private func dictionaryKey(_ key: Value) throws(TorchCheckpointError) -> Value {
+        switch key {
+        case .string, .int, .bool, .none: return key
+        default: throw TorchCheckpointError(.unsupportedContent, "a dict key that is \(key.kind); a state dict's keys are strings")
+        }
     }
 
     private func memoValue(_ index: Int) throws(TorchCheckpointError) -> Value {

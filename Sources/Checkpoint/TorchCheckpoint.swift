@@ -109,6 +109,11 @@ public enum TorchCheckpoint {
             count = product
         }
         guard count > 0 else { return StoredTensor(shape: shape, values: []) }
+        // Only a view that reads some elements more than once (an `expand`, stride 0) has more
+        // elements than its storage; a saved weight never is one, and its size would be the file's to choose.
+        guard count <= storageCount else {
+            throw TorchCheckpointError(.tensorOutOfBounds, "'\(name)' with shape \(shape) and strides \(reference.strides) has \(count) elements but its storage only \(storageCount): an expanded view, which a saved weight never is")
+        }
         // The last element a view touches must lie inside the storage.
         var last = reference.storageOffset
         for (size, stride) in zip(shape, reference.strides) {

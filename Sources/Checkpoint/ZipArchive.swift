@@ -80,7 +80,8 @@ struct ZipArchive {
         let locator = endRecord - 20
         if locator >= 0, reader.uint32(at: locator) == zip64LocatorSignature {
             let zip64End = reader.uint64(at: locator + 8)
-            guard zip64End + 56 <= UInt64(locator),
+            // Compared without adding to the file's value, which may be near UInt64.max.
+            guard zip64End <= UInt64(locator), UInt64(locator) - zip64End >= 56,
                   reader.uint32(at: Int(zip64End)) == zip64EndOfCentralDirectorySignature else {
                 throw TorchCheckpointError(.corruptArchive, "the ZIP64 end record is missing or misplaced")
             }
@@ -156,7 +157,7 @@ struct ZipArchive {
                 throw TorchCheckpointError(.unsupportedArchive, "member '\(name)' is \(how); only stored (uncompressed) members are read, as torch.save writes them — re-save the checkpoint with torch.save rather than re-zipping it")
             }
             guard compressedSize == size, let localStart = Int(exactly: localOffset), let length = Int(exactly: size),
-                  localStart + 30 <= bytes.count, reader.uint32(at: localStart) == localHeaderSignature else {
+                  localStart <= bytes.count - 30, reader.uint32(at: localStart) == localHeaderSignature else {
                 throw TorchCheckpointError(.corruptArchive, "member '\(name)' has no valid local header")
             }
             let dataOffset = localStart + 30 + Int(reader.uint16(at: localStart + 26)) + Int(reader.uint16(at: localStart + 28))

@@ -1,3 +1,4 @@
+import Checkpoint
 import Corpus
 import Engine
 import JupyterKernel
@@ -17,6 +18,18 @@ import Testing
 
     @Test func jsonlCorpus() {
         replay("jsonl", DatasetFuzzing.check)
+    }
+
+    @Test func safetensorsCorpus() {
+        replay("safetensors", SafeTensorsFuzzing.check)
+    }
+
+    @Test func tokenizerCorpus() {
+        replay("tokenizer", TokenizerFuzzing.check)
+    }
+
+    @Test func pickleCorpus() {
+        replay("pickle", TorchCheckpointFuzzing.check)
     }
 
     private func replay(_ target: String, _ check: ([UInt8]) -> [String]) {

@@ -29,7 +29,8 @@ enum FileCommands {
                     weights become F32. A config the model cannot represent (biases, an
                     untied head, another activation, rope scaling, use_moe) is refused
                     naming its key. Replaces the session's model like `model` does; a
-                    failed load changes nothing.
+                    failed load changes nothing. A folder with provenance.json (the
+                    shipped base, docs/base.md) also prints what made it.
                     """,
                     examples: ["model load \"exports/tiny\""],
                     handler: loadModel),
@@ -99,6 +100,7 @@ enum FileCommands {
         }
         state.lab = ModelLab(model: loaded.model, origin: "load \"\(invocation.text("folder") ?? "")\"")
         var notes: [String] = []
+        if let provenance = loaded.provenance { notes.append(provenance.description) }
         if let capped = loaded.cappedContext { notes.append("context capped at \(config.maxSeq) (max_position_embeddings was \(capped))") }
         if loaded.tokenizerJSON != nil { notes.append("tokenizer.json present; the session keeps its byte tokenizer") }
         if config.vocabSize < ByteTokenizer.vocabularySize {
