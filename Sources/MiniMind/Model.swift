@@ -19,7 +19,7 @@ public final class Model: @unchecked Sendable {
     public let finalNorm: Parameter          // model.norm.weight
     let rotary: RotaryEmbedding
     let attention: CausalAttention
-    private var activations: Activations?
+    private(set) var activations: Activations?
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
