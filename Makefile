@@ -11,7 +11,7 @@ LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/loralab
-PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel selenium tokenizers safetensors numpy
+PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat nbconvert pexpect pyzmq jupyter-console ipykernel selenium tokenizers safetensors numpy
 # The browser test (integration-tests/test_browser_lab.py): JupyterLab in headless Chromium.
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
