@@ -16,7 +16,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check notebooks
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -69,6 +69,11 @@ $(INTEROP_VENV)/.ready: Makefile
 
 interop-check: build $(INTEROP_VENV)/.ready
 	LORALAB_BIN=$(CURDIR)/$(BIN) $(INTEROP_VENV)/bin/python tools/interop_check.py
+
+# Not in CI: re-executes every notebook in place, so that its committed outputs
+# are the record CI compares against (commit them when they change on purpose).
+notebooks: build kernelspec
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/execute-notebooks.py
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
