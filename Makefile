@@ -13,12 +13,12 @@ LAB_ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 VENV := .venv
 PY := $(VENV)/bin/python
 BIN := .build/release/loralab
-PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat pexpect pyzmq jupyter-console ipykernel selenium tokenizers safetensors numpy
+PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbclient nbformat nbconvert pexpect pyzmq jupyter-console ipykernel selenium tokenizers safetensors numpy
 # The browser test (integration-tests/test_browser_lab.py): JupyterLab in headless Chromium.
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base notebooks
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -71,6 +71,11 @@ $(INTEROP_VENV)/.ready: Makefile
 
 interop-check: build $(INTEROP_VENV)/.ready
 	LORALAB_BIN=$(CURDIR)/$(BIN) $(INTEROP_VENV)/bin/python tools/interop_check.py
+
+# Not in CI: re-executes every notebook in place, so that its committed outputs
+# are the record CI compares against (commit them when they change on purpose).
+notebooks: build kernelspec
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/execute-notebooks.py
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec

@@ -20,7 +20,7 @@ public final class Model: @unchecked Sendable {
     public let finalNorm: Parameter          // model.norm.weight
     let rotary: RotaryEmbedding
     let attention: CausalAttention
-    private var activations: Activations?
+    private(set) var activations: Activations?
     /// Optimizer steps applied to this model's tensors (by `Trainer.step`):
     /// the writes no `ModelJournal` records, counted so that a command's
     /// journal can tell whether training moved the weights.
