@@ -81,12 +81,16 @@ struct PositionalSpec: Sendable {
     var name: String
     var kind: ValueKind
     var isRequired: Bool
+    /// Used when an optional positional is not written (`step` alone is `step 1`).
+    var defaultValue: ArgumentValue?
     var summary: String
 
-    init(_ name: String, _ kind: ValueKind, required isRequired: Bool = true, _ summary: String) {
+    init(_ name: String, _ kind: ValueKind, required isRequired: Bool = true, default defaultValue: ArgumentValue? = nil,
+         _ summary: String) {
         self.name = name
         self.kind = kind
-        self.isRequired = isRequired
+        self.isRequired = isRequired && defaultValue == nil
+        self.defaultValue = defaultValue
         self.summary = summary
     }
 }
