@@ -8,7 +8,9 @@ enum DataCommands {
                     positionals: [PositionalSpec("source", .dataSource, "builtin:<name> or a quoted file path")],
                     details: """
                     A file is MiniMind JSONL ({"text": ...} per line) or plain text (one
-                    document per paragraph). Every tenth document is held out for `eval`.
+                    document per paragraph). Every tenth document is held out for `eval`
+                    and the one before it is kept for validation (`compare … lrs=` picks
+                    on it); the rest trains. The three splits are disjoint and fixed.
                     """,
                     examples: ["data pretrain builtin:tinystories", "data pretrain \"notes.txt\""],
                     handler: { invocation, state, context in try choose(.pretraining, invocation, &state, context) }),
@@ -18,6 +20,7 @@ enum DataCommands {
                     A file is MiniMind JSONL ({"conversations": [{"role": ..., "content": ...}]}
                     per line; the loss counts the assistant's tokens only), or plain text.
                     Chat template: <|im_start|>{role}\\n{content}<|im_end|>\\n
+                    Splits as for `data pretrain`: train, validation (a tenth), held-out (a tenth).
                     """,
                     examples: ["data finetune builtin:identity", "data finetune \"path/to/file.jsonl\""],
                     handler: { invocation, state, context in try choose(.fineTuning, invocation, &state, context) }),

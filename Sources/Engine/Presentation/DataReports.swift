@@ -15,6 +15,7 @@ enum DataReports {
         return MimeBundle(plain: """
             \(roleName(role)) data: \(choice.source) (\(dataset.kind)) — \(dataset.description)
             \(dataset.train.count.grouped) training documents, \(dataset.tokenCount(in: .train).grouped) tokens; \
+            \(dataset.validation.count.grouped) validation, \(dataset.tokenCount(in: .validation).grouped) tokens; \
             \(dataset.heldOut.count.grouped) held out, \(dataset.tokenCount(in: .heldOut).grouped) tokens
             """)
     }
