@@ -35,6 +35,7 @@ enum RunCommands {
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate (cosine)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
                         SharedParameters.seq,
+                        ParameterSpec("eval_tokens", .integer(minimum: 1), "held-out target tokens per data set at most (default: the whole split)"),
                     ],
                     details: """
                     Each selector gets a copy of the current model (which must have no
@@ -64,7 +65,8 @@ enum RunCommands {
         }
         return ComparisonOptions(strategies: try invocation.requiredAlternatives("targets"), targetsLocation: invocation.location(of: "targets"),
                                  budget: budget, rank: try invocation.requiredInteger("rank"),
-                                 training: try TrainingCommands.training(invocation, steps: "steps"), verbLocation: invocation.verbLocation)
+                                 training: try TrainingCommands.training(invocation, steps: "steps"),
+                                 evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil), verbLocation: invocation.verbLocation)
     }
 
     /// For commands outside this file that name a saved run.

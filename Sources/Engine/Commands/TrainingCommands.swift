@@ -57,13 +57,22 @@ enum TrainingCommands {
                     """,
                     examples: ["train steps=200 lr=1e-3 batch=8"],
                     handler: train),
-        CommandSpec("eval", area: .training, summary: "loss on the held-out pre-training and fine-tuning data",
+        CommandSpec("eval", area: .training, summary: "loss on the held-out pre-training and fine-tuning data, with its standard error",
                     parameters: [
-                        ParameterSpec("batches", .integer(minimum: 1), default: .integer(4), "batches per data set at most"),
+                        ParameterSpec("tokens", .integer(minimum: 1), "target tokens per data set at most, in whole batches (default: the whole held-out split)"),
+                        ParameterSpec("batches", .integer(minimum: 1), "batches per data set at most (default: all; tokens= says it in tokens)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per batch"),
                         SharedParameters.seq,
                     ],
-                    details: "Mean cross-entropy per target token (nats) and perplexity, on the held-out part of each data set chosen.",
+                    details: """
+                    Mean cross-entropy per target token (nats), its standard error and the
+                    perplexity, on the held-out part of each data set chosen — all of it
+                    unless tokens= or batches= stop earlier. The standard error takes each
+                    sequence (one row of seq tokens) as one draw, since the tokens within a
+                    text are correlated: SE = √(Σ(sᵢ − L·cᵢ)² / (n(n−1))) / c̄ over the n
+                    sequences' loss sums sᵢ and target counts cᵢ (a ratio estimate).
+                    """,
+                    examples: ["eval", "eval tokens=4096", "eval batch=16 seq=64"],
                     handler: evaluate),
         CommandSpec("generate", area: .training, summary: "continue a prompt with the model",
                     positionals: [PositionalSpec("prompt", .text, "the prompt, quoted; \\n is a newline")],
@@ -116,7 +125,8 @@ enum TrainingCommands {
     }
 
     private static func evaluate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let options = EvaluationOptions(maxBatches: try invocation.requiredInteger("batches"), shape: try BatchShape(invocation))
+        let options = EvaluationOptions(budget: Evaluation.Budget(tokens: invocation.integer("tokens"), batches: invocation.integer("batches")),
+                                        shape: try BatchShape(invocation))
         let report = try Lab(state: state, cancellation: context.cancellation).evaluate(options)
         return TrainingReports.evaluation(report)
     }

@@ -17,6 +17,8 @@ struct ComparisonOptions {
     /// The first strategy's rank (the budget reference).
     var rank: Int
     var training: TrainingOptions
+    /// How much of each held-out split to evaluate on (all unless limited).
+    var evaluation: Evaluation.Budget
     /// Where a strategy the model refuses is reported.
     var verbLocation: SourceLocation
 }
@@ -93,13 +95,13 @@ extension Lab {
             let tail = losses.suffix(max(1, losses.count / 10))
             var pretrainingEvaluation: Evaluation.Result?
             if let pretraining = state.pretrainData {
-                pretrainingEvaluation = try Evaluation.loss(of: candidate, on: pretraining, batch: batch, seqLen: seqLen, maxBatches: 4)
+                pretrainingEvaluation = try Evaluation.loss(of: candidate, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
             }
             results.append(StrategyResult(
                 targets: contender.label, rank: contender.rank, matrices: attached.count,
                 parameters: attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) },
                 losses: losses, finalLoss: tail.reduce(0, +) / Float(tail.count),
-                fineTuningEvaluation: try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, maxBatches: 4),
+                fineTuningEvaluation: try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, budget: options.evaluation),
                 pretrainingEvaluation: pretrainingEvaluation))
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,

@@ -1,9 +1,9 @@
 import Corpus
 import MiniMind
 
-/// `eval`: how many batches of which shape.
+/// `eval`: how much of each held-out split, in batches of which shape.
 struct EvaluationOptions {
-    var maxBatches: Int
+    var budget: Evaluation.Budget
     var shape: BatchShape
 }
 
@@ -43,7 +43,7 @@ extension Lab {
         let seqLen = try options.shape.sequenceLength(for: lab.model)
         var entries: [EvaluationReport.Entry] = []
         for (role, data) in sets {
-            let result = try Evaluation.loss(of: lab.model, on: data, batch: options.shape.batch, seqLen: seqLen, maxBatches: options.maxBatches)
+            let result = try Evaluation.loss(of: lab.model, on: data, batch: options.shape.batch, seqLen: seqLen, budget: options.budget)
             entries.append(EvaluationReport.Entry(role: role, source: data.source, result: result))
         }
         return EvaluationReport(entries: entries)

@@ -50,16 +50,19 @@ enum TrainingReports {
     }
 
     static func evaluation(_ report: EvaluationReport) -> MimeBundle {
-        var table = ResultTable(["data", "source", "split", "loss", "perplexity", "tokens"], numericColumns: [3, 4, 5])
+        var table = ResultTable(["data", "source", "split", "loss", "± SE", "perplexity", "tokens", "sequences"],
+                                numericColumns: [3, 4, 5, 6, 7])
         for entry in report.entries {
             let name = DataReports.roleName(entry.role)
             guard let result = entry.result else {
-                table.append([name, entry.source, "—", "—", "—", "0"])
+                table.append([name, entry.source, "—", "—", "—", "—", "0", "0"])
                 continue
             }
             table.append([name, entry.source, result.split.description, String(format: "%.4f", result.loss),
-                          String(format: "%.2f", exp(result.loss)), result.tokens.grouped])
+                          result.standardError.map { String(format: "%.4f", $0) } ?? "—",
+                          String(format: "%.2f", exp(result.loss)), result.tokens.grouped, result.sequences.grouped])
         }
+        table.footer = "loss in nats per target token; SE over sequences (each row of seq tokens is one draw, its tokens being correlated)"
         return table.bundle
     }
 
