@@ -33,6 +33,10 @@ enum ValueKind: Sendable, Equatable {
     case targetAlternatives
     /// A layer index or an inclusive range `0-3`.
     case layers
+    /// Whole numbers as one, a range `1-5` or a list `1,3,7` (of numbers and ranges): `seeds=`.
+    case integers(minimum: Int)
+    /// Numbers as one or a list `1e-3,3e-3,1e-2`: `lrs=`.
+    case numbers(minimum: Double)
     /// A weight matrix: `model.layers.0.self_attn.q_proj` or `layers.0.q`.
     case matrix
     /// The name of a saved run.
@@ -55,6 +59,8 @@ enum ValueKind: Sendable, Equatable {
         case .targets: "<selector>"
         case .targetAlternatives: "<selector>;<selector>..."
         case .layers: "<i>|<i>-<j>"
+        case .integers: "<n>|<i>-<j>|<n>,<n>..."
+        case .numbers: "<x>,<x>..."
         case .matrix: "<matrix>"
         case .runName: "<run>"
         case .newRunName: "<name>"

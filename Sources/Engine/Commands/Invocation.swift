@@ -9,6 +9,8 @@ enum BoundValue: Sendable, Equatable {
     case texts([String])
     case alternatives([[String]])
     case range(ClosedRange<Int>)
+    case integers([Int])
+    case numbers([Double])
 }
 
 /// A command line checked against its `CommandSpec`: every parameter known,
@@ -105,6 +107,18 @@ struct Invocation: Sendable {
 
     private func rangeValue(_ name: String) -> ClosedRange<Int>? {
         if case .range(let value)? = values[name] { return value }
+        return nil
+    }
+
+    func integers(_ name: String) -> [Int]? {
+        reads.record(name, throughSpec: false)
+        if case .integers(let value)? = values[name] { return value }
+        return nil
+    }
+
+    func numbers(_ name: String) -> [Double]? {
+        reads.record(name, throughSpec: false)
+        if case .numbers(let value)? = values[name] { return value }
         return nil
     }
 
@@ -270,6 +284,43 @@ struct Invocation: Sendable {
                 return .alternatives(result)
             }
             return .alternatives([try selectorWords(value, name: name, at: location)])
+        case .integers(let minimum):
+            let items: [ArgumentValue] = if case .list(let list) = value { list } else { [value] }
+            var numbers: [Int] = []
+            for item in items {
+                switch item {
+                case .integer(let number): numbers.append(number)
+                case .range(let span): numbers.append(contentsOf: span)
+                default: throw mismatch("whole numbers like 1, 1-5 or 1,3,7")
+                }
+            }
+            if let low = numbers.first(where: { $0 < minimum }) {
+                throw CommandFailure(.argument, "'\(name)' must be at least \(minimum), got \(low)", at: location)
+            }
+            guard numbers.count <= 1000 else {
+                throw CommandFailure(.argument, "'\(name)' lists \(numbers.count) values; at most 1,000", at: location)
+            }
+            guard Set(numbers).count == numbers.count else {
+                throw CommandFailure(.argument, "'\(name)' lists a value twice", at: location)
+            }
+            return .integers(numbers)
+        case .numbers(let minimum):
+            let items: [ArgumentValue] = if case .list(let list) = value { list } else { [value] }
+            var numbers: [Double] = []
+            for item in items {
+                switch item {
+                case .integer(let whole): numbers.append(Double(whole))
+                case .number(let real): numbers.append(real)
+                default: throw mismatch("numbers like 1e-3,3e-3")
+                }
+            }
+            if let low = numbers.first(where: { $0 < minimum }) {
+                throw CommandFailure(.argument, "'\(name)' must be at least \(minimum), got \(low)", at: location)
+            }
+            guard Set(numbers).count == numbers.count else {
+                throw CommandFailure(.argument, "'\(name)' lists a value twice", at: location)
+            }
+            return .numbers(numbers)
         case .layers:
             switch value {
             case .integer(let index) where index >= 0: return .range(index...index)

@@ -36,6 +36,8 @@ enum RunCommands {
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
                         SharedParameters.seq,
                         ParameterSpec("eval_tokens", .integer(minimum: 1), "held-out target tokens per data set at most (default: the whole split)"),
+                        ParameterSpec("seeds", .integers(minimum: 0), "one run per seed (its adapter init and batch order), e.g. 1-5 or 1,2,7; mean ± sd (default: one run, the session seed)"),
+                        ParameterSpec("lrs", .numbers(minimum: 0), "candidate learning rates; each strategy uses the one with the lowest validation loss (instead of lr=)"),
                     ],
                     details: """
                     Each selector gets a copy of the current model (which must have no
@@ -44,9 +46,18 @@ enum RunCommands {
                     trainable-parameter count comes closest to it (LoRA paper, Table 5).
                     Shows a table (rank, params, final training loss, held-out losses) and
                     the loss curves. The session itself is not changed.
+                    seeds=1-5 trains every strategy once per seed — a fresh adapter init and
+                    batch order on the same base — and shows mean ± sd over the seeds, the
+                    curves as their mean with a min–max band. lrs=1e-3,3e-3,1e-2 trains each
+                    strategy at every rate (with every seed), picks the rate whose mean loss
+                    on the fine-tuning data's validation split is lowest, and reports that
+                    rate's runs on the held-out splits: equal budgets, equal tuning. "eval
+                    pretrain" is the base corpus's held-out loss after fine-tuning and
+                    "forgetting" its rise over the base's (shown in the footer).
                     """,
                     examples: ["compare targets=square;q,v;attn;all-linear budget=equal steps=200",
-                               "compare targets=q;q,v;attn budget=rank rank=4 steps=50"],
+                               "compare targets=q;q,v;attn budget=rank rank=4 steps=50",
+                               "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2"],
                     handler: compare),
     ]
 
@@ -59,6 +70,9 @@ enum RunCommands {
     // MARK: Binding
 
     private static func bindComparison(_ invocation: Invocation) throws(CommandFailure) -> ComparisonOptions {
+        if invocation.isWritten("lr"), invocation.isWritten("lrs") {
+            throw CommandFailure(.argument, "give lr= (one rate) or lrs= (rates to choose from), not both", at: invocation.location(of: "lrs"))
+        }
         let budget = try invocation.requiredText("budget")
         guard let budget = ComparisonOptions.Budget(rawValue: budget) else {
             throw CommandFailure(.command, "internal error: budget '\(budget)' is not equal or rank", at: invocation.location(of: "budget"))
@@ -66,7 +80,10 @@ enum RunCommands {
         return ComparisonOptions(strategies: try invocation.requiredAlternatives("targets"), targetsLocation: invocation.location(of: "targets"),
                                  budget: budget, rank: try invocation.requiredInteger("rank"),
                                  training: try TrainingCommands.training(invocation, steps: "steps"),
-                                 evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil), verbLocation: invocation.verbLocation)
+                                 evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
+                                 seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
+                                 learningRates: invocation.numbers("lrs"), learningRatesLocation: invocation.location(of: "lrs"),
+                                 verbLocation: invocation.verbLocation)
     }
 
     /// For commands outside this file that name a saved run.

@@ -1,7 +1,7 @@
 import Foundation
 import MiniMind
 
-/// `compare`: the strategies and how each trains.
+/// `compare`: the strategies, how each trains, how often, at which rates.
 struct ComparisonOptions {
     enum Budget: String {
         /// Ranks chosen for the same trainable-parameter count as the first strategy's.
@@ -16,25 +16,51 @@ struct ComparisonOptions {
     var budget: Budget
     /// The first strategy's rank (the budget reference).
     var rank: Int
+    /// Steps, the learning rate (when `learningRates` is nil) and the batch shape.
     var training: TrainingOptions
     /// How much of each held-out split to evaluate on (all unless limited).
     var evaluation: Evaluation.Budget
+    /// Each seed is one run per strategy: its own adapter init and batch order
+    /// on the same base. nil: one run with the session seed.
+    var seeds: [UInt64]?
+    /// Candidate rates: each strategy's is the one with the lowest mean loss on
+    /// the fine-tuning data's validation split after training. nil: `training.learningRate`.
+    var learningRates: [Double]?
+    /// Where lrs= was written, for its errors.
+    var learningRatesLocation: SourceLocation
     /// Where a strategy the model refuses is reported.
     var verbLocation: SourceLocation
 }
 
-/// One strategy's run.
+/// One seed's run of one strategy at its chosen rate.
+struct SeedRun {
+    var seed: UInt64
+    var losses: [Float]
+    /// Mean of the last 10% of the training losses.
+    var finalLoss: Float
+    var fineTuningEvaluation: Evaluation.Result?
+    /// The base corpus's held-out loss after fine-tuning: what was forgotten.
+    var pretrainingEvaluation: Evaluation.Result?
+}
+
+/// One candidate rate of one strategy, judged on the validation split.
+struct LearningRateTrial {
+    var learningRate: Double
+    /// Mean over seeds of the validation loss after training; nil when a seed diverged.
+    var validationLoss: Double?
+}
+
+/// One strategy: its runs at the rate it used.
 struct StrategyResult {
     /// The selector as written (`q,v`).
     var targets: String
     var rank: Int
     var matrices: Int
     var parameters: Int
-    var losses: [Float]
-    /// Mean of the last 10% of the training losses.
-    var finalLoss: Float
-    var fineTuningEvaluation: Evaluation.Result?
-    var pretrainingEvaluation: Evaluation.Result?
+    var learningRate: Double
+    var runs: [SeedRun]
+    /// Every candidate rate when `lrs=` was given, else empty.
+    var trials: [LearningRateTrial]
 
     /// `q,v r=4`: the strategy's name on charts and in messages.
     var label: String { "\(targets) r=\(rank)" }
@@ -44,16 +70,19 @@ struct ComparisonResult {
     var strategies: [StrategyResult]
     var modelParameters: Int
     var steps: Int
-    var learningRate: Double
     var batch: Int
     var seqLen: Int
-    var seed: UInt64
+    var seeds: [UInt64]
     var budget: ComparisonOptions.Budget
+    /// The candidates of `lrs=`, nil when one rate was given.
+    var learningRates: [Double]?
+    /// The base's held-out loss on the pre-training data before any fine-tuning.
+    var pretrainingBefore: Evaluation.Result?
 }
 
 extension Lab {
-    /// Trains LoRA with each selector from copies of the same base, with the
-    /// same seed and batches, then evaluates each. Leaves the session untouched.
+    /// Trains LoRA with each selector from copies of the same base — per seed,
+    /// per candidate rate — then evaluates each. Leaves the session untouched.
     func compare(_ options: ComparisonOptions, observer: TrainingObserver?) throws(CommandFailure) -> ComparisonResult {
         let base = try requireModel().model
         guard let data = state.finetuneData else {
@@ -66,47 +95,92 @@ extension Lab {
         let training = options.training
         let batch = training.shape.batch
         let seqLen = try training.shape.sequenceLength(for: base)
-        let rate = Float(training.learningRate)
-
+        let seeds = options.seeds ?? [state.seed]
+        let rates = options.learningRates ?? [training.learningRate]
+        let choosing = options.learningRates != nil
+        if choosing, data.dataset.validation.isEmpty {
+            throw CommandFailure(.argument, "\(data.source) has no validation split to choose a learning rate on (it needs three documents or more)",
+                                 at: options.learningRatesLocation)
+        }
+        var pretrainingBefore: Evaluation.Result?
+        if let pretraining = state.pretrainData {
+            pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
+        }
+        let runCount = contenders.count * rates.count * seeds.count
+        var finished: [LossCurve] = []
         var results: [StrategyResult] = []
-        for (index, contender) in contenders.enumerated() {
-            let candidate = base.copy()
-            let attached: [Linear]
-            do {
-                attached = try candidate.attachLoRA(contender.selector, config: LoRAConfig(rank: contender.rank), seed: state.seed)
-            } catch {
-                throw CommandFailure(.command, error.description, at: options.verbLocation)
-            }
-            let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: rate, totalSteps: training.steps))
+        for contender in contenders {
             let label = "\(contender.label) r=\(contender.rank)"
-            var run = TrainingRun(trainer: trainer,
-                                  sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed),
-                                  steps: training.steps)
-            observer?.began(ObservedRun(name: label, steps: training.steps, part: (index + 1, contenders.count),
-                                        earlier: results.map { ($0.label, $0.losses) }))
-            let outcome = try run.run(observer: observer, cancellation: cancellation)
-            if let divergence = outcome.divergence {
-                throw CommandFailure(.command, "\(label): " + divergence.description + "; the session is unchanged")
+            var trials: [LearningRateTrial] = []
+            var best: (rate: Double, validation: Double, runs: [(seed: UInt64, model: Model, losses: [Float], matrices: Int, parameters: Int)])?
+            for rate in rates {
+                var runs: [(seed: UInt64, model: Model, losses: [Float], matrices: Int, parameters: Int)] = []
+                var diverged = false
+                for seed in seeds {
+                    let candidate = base.copy()
+                    let attached: [Linear]
+                    do {
+                        attached = try candidate.attachLoRA(contender.selector, config: LoRAConfig(rank: contender.rank), seed: seed)
+                    } catch {
+                        throw CommandFailure(.command, error.description, at: options.verbLocation)
+                    }
+                    let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: Float(rate), totalSteps: training.steps))
+                    var run = TrainingRun(trainer: trainer, sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: seed),
+                                          steps: training.steps)
+                    let name = label + (choosing ? " lr=\(rate.formatted)" : "") + (seeds.count > 1 ? " seed=\(seed)" : "")
+                    observer?.began(ObservedRun(name: name, steps: training.steps, part: (finished.count + 1, runCount), earlier: finished))
+                    let outcome = try run.run(observer: observer, cancellation: cancellation)
+                    if outcome.interrupted {
+                        throw CommandFailure(.interrupted, "compare interrupted during \(name); the session is unchanged")
+                    }
+                    finished.append((name, outcome.records.map(\.loss)))
+                    if let divergence = outcome.divergence {
+                        // A candidate rate that diverges is out of the running; a single rate is an error.
+                        guard choosing else { throw CommandFailure(.command, "\(label): \(divergence); the session is unchanged") }
+                        diverged = true
+                        break
+                    }
+                    runs.append((seed, candidate, outcome.records.map(\.loss), attached.count,
+                                 attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }))
+                }
+                var validation: Double?
+                if choosing, !diverged {
+                    var losses: [Double] = []
+                    for run in runs {
+                        if let result = try Evaluation.loss(of: run.model, on: data, split: .validation, batch: batch, seqLen: seqLen) {
+                            losses.append(result.loss)
+                        }
+                    }
+                    validation = losses.isEmpty ? nil : losses.reduce(0, +) / Double(losses.count)
+                }
+                trials.append(LearningRateTrial(learningRate: rate, validationLoss: validation))
+                let score = choosing ? validation : 0
+                if let score, best == nil || score < best!.validation {
+                    best = (rate, score, runs)
+                }
             }
-            if outcome.interrupted {
-                throw CommandFailure(.interrupted, "compare interrupted during \(label); the session is unchanged")
+            guard let chosen = best else {
+                throw CommandFailure(.command, "\(label): every learning rate of lrs= diverged; the session is unchanged", at: options.learningRatesLocation)
             }
-            let losses = outcome.records.map(\.loss)
-            let tail = losses.suffix(max(1, losses.count / 10))
-            var pretrainingEvaluation: Evaluation.Result?
-            if let pretraining = state.pretrainData {
-                pretrainingEvaluation = try Evaluation.loss(of: candidate, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
+            var seedRuns: [SeedRun] = []
+            for run in chosen.runs {
+                let tail = run.losses.suffix(max(1, run.losses.count / 10))
+                var pretrainingEvaluation: Evaluation.Result?
+                if let pretraining = state.pretrainData {
+                    pretrainingEvaluation = try Evaluation.loss(of: run.model, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
+                }
+                seedRuns.append(SeedRun(seed: run.seed, losses: run.losses, finalLoss: tail.reduce(0, +) / Float(max(1, tail.count)),
+                                        fineTuningEvaluation: try Evaluation.loss(of: run.model, on: data, batch: batch, seqLen: seqLen,
+                                                                                  budget: options.evaluation),
+                                        pretrainingEvaluation: pretrainingEvaluation))
             }
-            results.append(StrategyResult(
-                targets: contender.label, rank: contender.rank, matrices: attached.count,
-                parameters: attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) },
-                losses: losses, finalLoss: tail.reduce(0, +) / Float(tail.count),
-                fineTuningEvaluation: try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, budget: options.evaluation),
-                pretrainingEvaluation: pretrainingEvaluation))
+            results.append(StrategyResult(targets: contender.label, rank: contender.rank, matrices: chosen.runs.first?.matrices ?? 0,
+                                          parameters: chosen.runs.first?.parameters ?? 0, learningRate: chosen.rate,
+                                          runs: seedRuns, trials: choosing ? trials : []))
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,
-                                learningRate: training.learningRate, batch: batch, seqLen: seqLen, seed: state.seed,
-                                budget: options.budget)
+                                batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget,
+                                learningRates: options.learningRates, pretrainingBefore: pretrainingBefore)
     }
 
     private struct Contender {

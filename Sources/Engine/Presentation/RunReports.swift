@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import MiniMind
 
@@ -26,17 +27,52 @@ enum RunReports {
     }
 
     static func comparison(_ result: ComparisonResult) -> MimeBundle {
-        var table = ResultTable(["targets", "rank", "matrices", "params", "% of model", "final loss", "eval finetune", "eval pretrain"],
-                                numericColumns: [1, 2, 3, 4, 5, 6, 7])
+        let repeated = result.seeds.count > 1
+        let choosing = result.learningRates != nil
+        var columns = ["targets", "rank", "matrices", "params", "% of model"]
+        if choosing { columns += ["lr (picked)", "validation"] }
+        columns += ["final loss", "eval finetune", "eval pretrain", "forgetting"]
+        var table = ResultTable(columns, numericColumns: Set(1..<columns.count))
+        let before = result.pretrainingBefore?.loss
         for strategy in result.strategies {
-            table.append([strategy.targets, String(strategy.rank), String(strategy.matrices), strategy.parameters.grouped,
-                          UpdateDescriptions.percent(strategy.parameters, of: result.modelParameters), String(format: "%.4f", strategy.finalLoss),
-                          strategy.fineTuningEvaluation.map { String(format: "%.4f", $0.loss) } ?? "—",
-                          strategy.pretrainingEvaluation.map { String(format: "%.4f", $0.loss) } ?? "—"])
+            var row = [strategy.targets, String(strategy.rank), String(strategy.matrices), strategy.parameters.grouped,
+                       UpdateDescriptions.percent(strategy.parameters, of: result.modelParameters)]
+            if choosing {
+                let picked = strategy.trials.first { $0.learningRate == strategy.learningRate }
+                row += [strategy.learningRate.formatted, picked?.validationLoss.map { String(format: "%.4f", $0) } ?? "—"]
+            }
+            let runs = strategy.runs
+            row += [spread(runs.map { Double($0.finalLoss) }),
+                    spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),
+                    spread(runs.compactMap { $0.pretrainingEvaluation?.loss }),
+                    before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"]
+            table.append(row)
         }
-        table.footer = "\(result.steps) steps each, lr \(result.learningRate.formatted), batch \(result.batch)×\(result.seqLen), seed \(result.seed), budget=\(result.budget.rawValue); "
-            + "final loss = mean of the last 10% of steps"
-        let chart = Figures.lossChart(title: "fine-tuning loss by targets", curves: result.strategies.map { ($0.label, $0.losses) })
+        let rate = choosing ? "lr chosen per strategy from \(result.learningRates!.map(\.formatted).joined(separator: ",")) by the lowest mean loss on the fine-tuning data's validation split"
+            : "lr \(result.strategies.first.map { $0.learningRate.formatted } ?? "—")"
+        let seeds = repeated ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
+        table.footer = "\(result.steps) steps each, \(rate), batch \(result.batch)×\(result.seqLen), \(seeds), budget=\(result.budget.rawValue); "
+            + "final loss = mean of the last 10% of steps; held-out evaluations"
+            + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
+        if choosing {
+            let trials = result.strategies.map { strategy in
+                "\(strategy.targets): " + strategy.trials.map { trial in
+                    "\(trial.learningRate.formatted) → " + (trial.validationLoss.map { String(format: "%.4f", $0) } ?? "diverged")
+                }.joined(separator: ", ")
+            }
+            table.footer! += "\nvalidation loss by lr — " + trials.joined(separator: "; ")
+        }
+        let chart = repeated
+            ? Figures.bandChart(title: "fine-tuning loss by targets (mean, min–max over seeds)",
+                                curves: result.strategies.map { ($0.label, $0.runs.map(\.losses)) })
+            : Figures.lossChart(title: "fine-tuning loss by targets", curves: result.strategies.map { ($0.label, $0.runs.first?.losses ?? []) })
         return table.bundle(with: chart)
+    }
+
+    /// `1.2345`, or `1.2345 ± 0.0123` (sample sd) over several runs.
+    static func spread(_ values: [Double]) -> String {
+        guard let summary = try? SampleSummary(values) else { return "—" }
+        guard let deviation = summary.standardDeviation else { return String(format: "%.4f", summary.mean) }
+        return String(format: "%.4f ± %.4f", summary.mean, deviation)
     }
 }
