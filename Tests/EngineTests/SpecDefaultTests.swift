@@ -82,6 +82,8 @@ import Testing
             ("generate \"Once\"", false),
             ("eval", false),
             ("compare", true),
+            ("sweep rank=1,2", true),
+            ("sweep lr=1e-3,1e-2", true),
             ("save model \"\(folder.path)/model\"", false),
             ("save logits \"\(folder.path)/logits.safetensors\"", false),
             ("run save base", false),

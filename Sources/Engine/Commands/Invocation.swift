@@ -139,6 +139,12 @@ struct Invocation: Sendable {
     func requiredText(_ name: String) throws(CommandFailure) -> String { try require(textValue(name), name) }
     func requiredTexts(_ name: String) throws(CommandFailure) -> [String] { try require(textsValue(name), name) }
     func requiredAlternatives(_ name: String) throws(CommandFailure) -> [[String]] { try require(alternativesValue(name), name) }
+    func requiredIntegers(_ name: String) throws(CommandFailure) -> [Int] {
+        try require({ if case .integers(let value)? = values[name] { value } else { nil } }(), name)
+    }
+    func requiredNumbers(_ name: String) throws(CommandFailure) -> [Double] {
+        try require({ if case .numbers(let value)? = values[name] { value } else { nil } }(), name)
+    }
 
     private func require<Value>(_ value: Value?, _ name: String) throws(CommandFailure) -> Value {
         reads.record(name, throughSpec: true)

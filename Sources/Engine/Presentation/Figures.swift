@@ -35,6 +35,15 @@ enum Figures {
         return Figure(svg: chart.svg(), text: chart.text(width: 72))
     }
 
+    /// One measured value against a swept parameter, with its min–max band.
+    static func sweepChart(title: String, xLabel: String, points: [(x: Double, mean: Double, low: Double, high: Double)]) -> Figure? {
+        guard !points.isEmpty else { return nil }
+        var series = LineChart.Series(name: "eval finetune", points: points.map { ($0.x, $0.mean) })
+        series.band = points.map { ($0.x, $0.low, $0.high) }
+        let chart = LineChart(title: title, xLabel: xLabel, yLabel: "loss", series: [series])
+        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+    }
+
     static func spectrumChart(title: String, spectra: [(name: String, values: [Float])], rank: Int?) -> Figure? {
         guard spectra.contains(where: { $0.values.contains { $0 > 0 } }) else { return nil }
         let chart = SpectrumChart(title: title, spectra: spectra.map { .init(name: $0.name, values: $0.values.map(Double.init)) }, rank: rank)

@@ -69,6 +69,39 @@ enum RunReports {
         return table.bundle(with: chart)
     }
 
+    static func sweep(_ result: SweepResult) -> MimeBundle {
+        let name = result.parameter.rawValue
+        var table = ResultTable([name, "rank", "params", "% of model", "final loss", "eval finetune", "eval pretrain", "forgetting"],
+                                numericColumns: Set(0..<8))
+        let before = result.pretrainingBefore?.loss
+        for point in result.points {
+            let runs = point.runs
+            table.append([point.value.formatted, String(point.rank), point.parameters.grouped,
+                          UpdateDescriptions.percent(point.parameters, of: result.modelParameters),
+                          spread(runs.map { Double($0.finalLoss) }),
+                          spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),
+                          spread(runs.compactMap { $0.pretrainingEvaluation?.loss }),
+                          before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"])
+        }
+        let fixed = [("rank", result.parameter == .rank ? nil : String(result.fixed.rank)),
+                     ("lr", result.parameter == .lr ? nil : result.fixed.learningRate.formatted),
+                     ("alpha", result.parameter == .alpha ? nil : result.fixed.alpha.map(\.formatted) ?? "2·rank"),
+                     ("steps", result.parameter == .steps ? nil : String(result.fixed.steps))]
+            .compactMap { item in item.1.map { "\(item.0) \($0)" } }.joined(separator: ", ")
+        let seeds = result.seeds.count > 1 ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
+        table.footer = "targets=\(result.targets) over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
+            + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
+        let logarithmic = result.parameter == .lr
+        let points = result.points.compactMap { point -> (x: Double, mean: Double, low: Double, high: Double)? in
+            let losses = point.runs.compactMap { $0.fineTuningEvaluation?.loss }
+            guard let summary = try? SampleSummary(losses) else { return nil }
+            return (logarithmic ? log10(point.value) : point.value, summary.mean, summary.minimum, summary.maximum)
+        }
+        let chart = Figures.sweepChart(title: "held-out fine-tuning loss by \(name)" + (result.seeds.count > 1 ? " (mean, min–max over seeds)" : ""),
+                                       xLabel: logarithmic ? "log10 lr" : name, points: points)
+        return table.bundle(with: chart)
+    }
+
     /// `1.2345`, or `1.2345 ± 0.0123` (sample sd) over several runs.
     static func spread(_ values: [Double]) -> String {
         guard let summary = try? SampleSummary(values) else { return "—" }
