@@ -12,10 +12,19 @@ public struct LineChart: Chart {
     public struct Series: Sendable {
         public var name: String
         public var points: [(x: Double, y: Double)]
+        /// A shaded range around the line (min–max or ±sd over repeated runs),
+        /// drawn under it in the series' colour; empty for a plain line.
+        public var band: [(x: Double, low: Double, high: Double)] = []
 
         public init(name: String, points: [(x: Double, y: Double)]) {
             self.name = name
             self.points = points
+        }
+
+        /// Mean values at x = 1, 2, 3, … with a band from `low` to `high` at the same x.
+        public init(name: String, values: [Double], low: [Double], high: [Double]) {
+            self.init(name: name, values: values)
+            band = zip(low, high).enumerated().map { (Double($0.offset + 1), $0.element.0, $0.element.1) }
         }
 
         /// y values at x = 1, 2, 3, …
@@ -57,7 +66,9 @@ public struct LineChart: Chart {
     private var hasData: Bool { series.contains { $0.points.contains(where: drawable) } }
 
     private func scales() -> (x: AxisScale, y: AxisScale) {
-        let points = series.flatMap { $0.points.filter(drawable) }
+        // A band widens the range the axes must cover.
+        let bandPoints = series.flatMap { $0.band.flatMap { [(x: $0.x, y: $0.low), (x: $0.x, y: $0.high)] } }
+        let points = (series.flatMap(\.points) + bandPoints).filter(drawable)
         let xScale = AxisScale.linear(covering: points.map(\.x), targetTickCount: 7)
         let ys = points.map(\.y)
         let yScale = logarithmicY ? AxisScale.logarithmic(covering: ys) : AxisScale.linear(covering: ys)
@@ -90,6 +101,13 @@ public struct LineChart: Chart {
         guard hasData else {
             frame.drawNoData("no data", into: &canvas)
             return canvas.document(title: title)
+        }
+        for (index, s) in series.enumerated() {
+            let band = s.band.filter { drawable((x: $0.x, y: $0.low)) && drawable((x: $0.x, y: $0.high)) }
+            guard band.count >= 2 else { continue }
+            let upper = band.map { (x: frame.horizontal($0.x), y: frame.vertical($0.high)) }
+            let lower = band.reversed().map { (x: frame.horizontal($0.x), y: frame.vertical($0.low)) }
+            canvas.polygon(upper + lower, fill: Palette.colour(forSeries: index), opacity: 0.18, label: s.name + " band")
         }
         for (index, s) in series.enumerated() {
             let colour = Palette.colour(forSeries: index)

@@ -48,6 +48,13 @@ struct SVGCanvas {
                          ("data-series", label)])
     }
 
+    /// A closed, filled shape without an outline (a band around a curve).
+    mutating func polygon(_ points: [(x: Double, y: Double)], fill: String, opacity: Double, label: String? = nil) {
+        let data = points.map { number($0.x) + "," + number($0.y) }.joined(separator: " ")
+        element("polygon", [("points", data), ("fill", fill), ("fill-opacity", NumberFormat.fixed(opacity, decimals: 2, trimmingZeros: true)),
+                            ("stroke", "none"), ("data-band", label)])
+    }
+
     mutating func circle(cx: Double, cy: Double, radius: Double, fill: String, stroke: String? = nil) {
         element("circle", [("cx", number(cx)), ("cy", number(cy)), ("r", number(radius)),
                            ("fill", fill), ("stroke", stroke)])

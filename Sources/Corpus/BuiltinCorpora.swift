@@ -38,59 +38,85 @@ public enum BuiltinCorpora {
             throw DatasetError(.unknownBuiltin,
                                "no built-in corpus '\(name)'; choose one of \(names.joined(separator: ", "))")
         }
-        let (train, heldOut) = switch corpus.name {
+        let split = switch corpus.name {
         case "tinystories": tinyStories(tokenizer)
         case "identity": chats(IdentityDialogueWriter.conversations(seed: 0x1D_E471_7E), tokenizer)
         case "facts": facts(tokenizer)
         default: chats(UppercaseTaskWriter.conversations(count: 800, seed: 0xCA_B175), tokenizer)
         }
         return Dataset(name: "builtin:" + corpus.name, kind: corpus.kind, description: corpus.description,
-                       train: train, heldOut: heldOut, endOfText: tokenizer.endOfText)
+                       train: split.train, validation: split.validation, heldOut: split.heldOut, endOfText: tokenizer.endOfText)
     }
 
-    /// Every tenth document is held out: a split that is fixed, spread evenly
-    /// over the generation order, and a tenth of the data.
-    static func isHeldOut(_ index: Int) -> Bool { index % 10 == 9 }
-
-    private static func tinyStories(_ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
-        var writer = StoryWriter(seed: 0x57_0B1E5)
+    /// The documents of a corpus by split, filled in generation order.
+    struct Split {
         var train: [TokenizedDocument] = []
+        var validation: [TokenizedDocument] = []
         var heldOut: [TokenizedDocument] = []
+
+        /// Files document number `index` by `BuiltinCorpora.split(of:)`.
+        mutating func append(_ document: TokenizedDocument, index: Int) {
+            switch BuiltinCorpora.split(of: index) {
+            case .train: train.append(document)
+            case .validation: validation.append(document)
+            case .heldOut: heldOut.append(document)
+            }
+        }
+    }
+
+    /// Every tenth document is held out (the tenth, twentieth, …) and the one
+    /// before it is for validation: splits that are fixed, spread evenly over
+    /// the generation order, a tenth of the data each, and disjoint. (The
+    /// held-out tenth predates the validation split and is kept as it was.)
+    static func split(of index: Int) -> DatasetSplit {
+        switch index % 10 {
+        case 9: .heldOut
+        case 8: .validation
+        default: .train
+        }
+    }
+
+    private static func tinyStories(_ tokenizer: any Tokenizer) -> Split {
+        var writer = StoryWriter(seed: 0x57_0B1E5)
+        var split = Split()
         // Distinct stories only, so that no held-out story is also a training story.
         var seen: Set<String> = []
         while seen.count < 1_500 {
             let story = writer.story()
             guard seen.insert(story).inserted else { continue }
-            let document = TokenizedDocument(tokens: tokenizer.encode(story))
-            if isHeldOut(seen.count - 1) { heldOut.append(document) } else { train.append(document) }
+            split.append(TokenizedDocument(tokens: tokenizer.encode(story)), index: seen.count - 1)
         }
-        return (train, heldOut)
+        return split
     }
 
-    private static func chats(_ conversations: [[ChatMessage]], _ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
-        var train: [TokenizedDocument] = []
-        var heldOut: [TokenizedDocument] = []
+    private static func chats(_ conversations: [[ChatMessage]], _ tokenizer: any Tokenizer) -> Split {
+        var split = Split()
         for (index, conversation) in conversations.enumerated() {
-            let document = ChatTemplate.tokenize(conversation, tokenizer: tokenizer)
-            if isHeldOut(index) { heldOut.append(document) } else { train.append(document) }
+            split.append(ChatTemplate.tokenize(conversation, tokenizer: tokenizer), index: index)
         }
-        return (train, heldOut)
+        return split
     }
 
-    private static func facts(_ tokenizer: any Tokenizer) -> ([TokenizedDocument], [TokenizedDocument]) {
-        var train: [TokenizedDocument] = []
-        var heldOut: [TokenizedDocument] = []
+    /// Held out and validation are phrasings of trained facts: for each fact
+    /// one phrasing is held out and the next one is for validation.
+    private static func facts(_ tokenizer: any Tokenizer) -> Split {
+        var split = Split()
         let facts = FictionalWorldWriter.facts(countryCount: 12, seed: 0xFAC75)
         for (factIndex, fact) in facts.enumerated() {
             let heldOutPhrasing = factIndex % FictionalWorldWriter.phrasingsPerFact
+            let validationPhrasing = (factIndex + 1) % FictionalWorldWriter.phrasingsPerFact
             for (phrasing, question) in fact.questions.enumerated() {
                 let document = ChatTemplate.tokenize([
                     ChatMessage(role: .user, content: question),
                     ChatMessage(role: .assistant, content: fact.answer),
                 ], tokenizer: tokenizer)
-                if phrasing == heldOutPhrasing { heldOut.append(document) } else { train.append(document) }
+                switch phrasing {
+                case heldOutPhrasing: split.heldOut.append(document)
+                case validationPhrasing: split.validation.append(document)
+                default: split.train.append(document)
+                }
             }
         }
-        return (train, heldOut)
+        return split
     }
 }

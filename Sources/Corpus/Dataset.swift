@@ -36,16 +36,19 @@ public enum DatasetKind: String, Sendable, Equatable, CustomStringConvertible {
     public var description: String { rawValue }
 }
 
-/// The two parts of every dataset: what the optimizer sees, and what it must
-/// never see so that `eval` measures learning rather than memory of the exact text.
-public enum DatasetSplit: String, Sendable, Equatable, CustomStringConvertible {
+/// The three parts of every dataset: what the optimizer sees; what choices
+/// such as the learning rate are made on (so that the held-out score is not
+/// itself tuned); and what `eval` reports, which no choice has looked at.
+/// The three are disjoint and the same on every load.
+public enum DatasetSplit: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     case train
+    case validation
     case heldOut = "held-out"
 
     public var description: String { rawValue }
 }
 
-/// A named collection of tokenized documents with a held-out split.
+/// A named collection of tokenized documents with validation and held-out splits.
 public struct Dataset: Sendable, Equatable {
     /// `builtin:<name>` for built-in corpora, the file path for loaded files.
     public var name: String
@@ -54,17 +57,20 @@ public struct Dataset: Sendable, Equatable {
     public var description: String
     public var train: [TokenizedDocument]
     public var heldOut: [TokenizedDocument]
+    /// For choosing hyperparameters (`compare … lrs=`); empty when the data is too small for one.
+    public var validation: [TokenizedDocument]
     /// The `<|endoftext|>` id of the tokenizer that made the documents:
     /// batching joins pre-training documents and pads rows with it.
     public var endOfText: Int32
 
     public init(name: String, kind: DatasetKind, description: String,
-                train: [TokenizedDocument], heldOut: [TokenizedDocument],
+                train: [TokenizedDocument], validation: [TokenizedDocument] = [], heldOut: [TokenizedDocument],
                 endOfText: Int32 = ByteTokenizer.endOfText) {
         self.name = name
         self.kind = kind
         self.description = description
         self.train = train
+        self.validation = validation
         self.heldOut = heldOut
         self.endOfText = endOfText
     }
@@ -73,15 +79,16 @@ public struct Dataset: Sendable, Equatable {
     public func documents(in split: DatasetSplit) -> [TokenizedDocument] {
         switch split {
         case .train: train
+        case .validation: validation
         case .heldOut: heldOut
         }
     }
 
-    /// The length of the longest document in either split. Fine-tuning rows
+    /// The length of the longest document in any split. Fine-tuning rows
     /// are cut at the batch's `seqLen + 1` tokens, so a shorter context loses
     /// the end of the longer conversations.
     public var longestDocumentLength: Int {
-        (train + heldOut).reduce(0) { max($0, $1.tokens.count) }
+        (train + validation + heldOut).reduce(0) { max($0, $1.tokens.count) }
     }
 
     /// The number of tokens in one split (without the separators batching adds).

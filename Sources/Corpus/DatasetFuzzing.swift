@@ -44,7 +44,7 @@ public enum DatasetFuzzing {
             let dataset = try DatasetLoader.load(path: path)
             var violations: [String] = []
             if dataset.train.isEmpty { violations.append("loaded a data set with no training documents") }
-            for document in dataset.train + dataset.heldOut {
+            for document in dataset.train + dataset.validation + dataset.heldOut {
                 if document.tokens.isEmpty { violations.append("loaded an empty document") }
                 if document.lossMask.count != document.tokens.count {
                     violations.append("a loss mask of \(document.lossMask.count) for \(document.tokens.count) tokens")

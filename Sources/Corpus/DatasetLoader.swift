@@ -11,9 +11,12 @@ import Foundation
 ///   the assistant's tokens only. Blank lines are skipped; one file holds one
 ///   of the two kinds.
 ///
-/// The held-out split is every tenth document; with 2–9 documents, the last
-/// one; a single pre-training document is cut at 90% of its tokens; a single
-/// conversation has no held-out part.
+/// The held-out split is every tenth document and the validation split the
+/// one before each (`BuiltinCorpora.split(of:)`); with 3–9 documents, the last
+/// one is held out and the one before it is for validation; with 2, the last
+/// is held out and there is no validation; a single pre-training document is
+/// cut at 80% and 90% of its tokens (train, validation, held-out); a single
+/// conversation has neither.
 ///
 /// Text is tokenized by `tokenizer`, the byte tokenizer unless a model brings its own.
 public enum DatasetLoader {
@@ -36,12 +39,12 @@ public enum DatasetLoader {
         guard !documents.isEmpty else {
             throw DatasetError(.emptyFile, "the file has no documents", file: path)
         }
-        let (train, heldOut) = split(documents, kind: kind)
+        let (train, validation, heldOut) = split(documents, kind: kind)
         let format = isJSONL ? "JSONL" : "plain text"
         let noun = kind == .pretrain ? "documents" : "conversations"
         return Dataset(name: path, kind: kind,
                        description: "\(documents.count) \(noun) from \(format) file '\(path)'",
-                       train: train, heldOut: heldOut, endOfText: tokenizer.endOfText)
+                       train: train, validation: validation, heldOut: heldOut, endOfText: tokenizer.endOfText)
     }
 
     // MARK: Reading
@@ -177,27 +180,29 @@ public enum DatasetLoader {
         return "\(value)"
     }
 
-    // MARK: Held-out split
+    // MARK: Splits
 
-    private static func split(_ documents: [TokenizedDocument], kind: DatasetKind) -> ([TokenizedDocument], [TokenizedDocument]) {
+    private static func split(_ documents: [TokenizedDocument], kind: DatasetKind)
+        -> (train: [TokenizedDocument], validation: [TokenizedDocument], heldOut: [TokenizedDocument]) {
         switch documents.count {
         case 1 where kind == .pretrain:
-            let document = documents[0]
-            let cut = document.tokens.count * 9 / 10
-            guard cut > 0, cut < document.tokens.count else { return (documents, []) }
-            return ([TokenizedDocument(tokens: Array(document.tokens[..<cut]))],
-                    [TokenizedDocument(tokens: Array(document.tokens[cut...]))])
+            let tokens = documents[0].tokens
+            let heldOutCut = tokens.count * 9 / 10
+            let validationCut = tokens.count * 8 / 10
+            guard validationCut > 0, heldOutCut < tokens.count else { return (documents, [], []) }
+            let validation = validationCut < heldOutCut ? [TokenizedDocument(tokens: Array(tokens[validationCut..<heldOutCut]))] : []
+            return ([TokenizedDocument(tokens: Array(tokens[..<validationCut]))], validation,
+                    [TokenizedDocument(tokens: Array(tokens[heldOutCut...]))])
         case 1:
-            return (documents, [])
-        case 2..<10:
-            return (Array(documents.dropLast()), [documents[documents.count - 1]])
+            return (documents, [], [])
+        case 2:
+            return ([documents[0]], [], [documents[1]])
+        case 3..<10:
+            return (Array(documents.dropLast(2)), [documents[documents.count - 2]], [documents[documents.count - 1]])
         default:
-            var train: [TokenizedDocument] = []
-            var heldOut: [TokenizedDocument] = []
-            for (index, document) in documents.enumerated() {
-                if BuiltinCorpora.isHeldOut(index) { heldOut.append(document) } else { train.append(document) }
-            }
-            return (train, heldOut)
+            var split = BuiltinCorpora.Split()
+            for (index, document) in documents.enumerated() { split.append(document, index: index) }
+            return (split.train, split.validation, split.heldOut)
         }
     }
 }

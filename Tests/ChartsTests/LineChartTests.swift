@@ -28,6 +28,27 @@ import Charts
         #expect(!chart.svg().contains("<script"))
     }
 
+    /// A band is one filled polygon per series, under its line, spanning low to high.
+    @Test func bandsAreDrawnUnderTheirLinesAndWidenTheAxis() throws {
+        let chart = LineChart(title: "Seeds", xLabel: "step", yLabel: "loss", series: [
+            LineChart.Series(name: "q", values: [3, 2, 1], low: [3.5, 2.5, 0.5], high: [4, 2.8, 1.5]),
+            LineChart.Series(name: "v", values: [3, 2.5, 2]),
+        ])
+        let parsed = ParsedXML(chart.svg())
+        #expect(parsed.isWellFormed, "\(parsed.error ?? "")")
+        let polygons = parsed.elements(named: "polygon")
+        #expect(polygons.map { $0.attributes["data-band"] } == ["q band"], "only the series with a band gets one")
+        let corners = try #require(polygons.first?.attributes["points"]).split(separator: " ")
+        #expect(corners.count == 6, "three high corners, then three low ones back")
+        // The band's top (4) lies above the highest line point (3): the axis covers it.
+        let heights = corners.compactMap { Double($0.split(separator: ",")[1]) }
+        let linePath = try #require(parsed.elements(named: "path").first { $0.attributes["data-series"] == "q" }?.attributes["d"])
+        let lineHeights = linePath.split(separator: " ").compactMap { Double($0.filter { $0.isNumber || $0 == "." }) }
+        #expect(heights.min()! < lineHeights.min()!, "the band reaches higher on screen (smaller y) than the line")
+        let svg = chart.svg()
+        #expect(svg.range(of: "<polygon")!.lowerBound < svg.range(of: "data-series=\"q\"")!.lowerBound, "bands come first, lines on top")
+    }
+
     @Test func pathFollowsTheDataDownward() throws {
         let chart = LineChart(series: [.init(name: "", values: [4, 3, 2, 1])])
         let parsed = ParsedXML(chart.svg())

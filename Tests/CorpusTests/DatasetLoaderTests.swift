@@ -33,9 +33,10 @@ private final class TemporaryDirectory {
         let path = try directory.file("notes.txt", paragraphs.joined(separator: "\n\n  \n"))
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.kind == .pretrain)
-        #expect(dataset.train.count + dataset.heldOut.count == 12)
+        #expect(dataset.train.count + dataset.validation.count + dataset.heldOut.count == 12)
         #expect(dataset.heldOut.count == 1)
-        let all = (dataset.train + dataset.heldOut).map { ByteTokenizer.decode($0.tokens) }
+        #expect(dataset.validation.count == 1)
+        let all = (dataset.train + dataset.validation + dataset.heldOut).map { ByteTokenizer.decode($0.tokens) }
         #expect(Set(all) == Set(paragraphs))
         #expect(dataset.train.allSatisfy { $0.lossMask.allSatisfy { $0 } })
     }
@@ -44,9 +45,24 @@ private final class TemporaryDirectory {
         let directory = try TemporaryDirectory()
         let text = String(repeating: "abcdefghij", count: 10)
         let dataset = try DatasetLoader.load(path: try directory.file("one.txt", text))
-        #expect(dataset.train.map(\.tokens.count) == [90])
+        #expect(dataset.train.map(\.tokens.count) == [80])
+        #expect(dataset.validation.map(\.tokens.count) == [10])
         #expect(dataset.heldOut.map(\.tokens.count) == [10])
-        #expect(ByteTokenizer.decode(dataset.train[0].tokens + dataset.heldOut[0].tokens) == text)
+        #expect(ByteTokenizer.decode(dataset.train[0].tokens + dataset.validation[0].tokens + dataset.heldOut[0].tokens) == text)
+    }
+
+    @Test(arguments: [2, 3, 9, 10, 25])
+    func smallFilesSplitDisjointlyAndTheSameEveryTime(paragraphs count: Int) throws {
+        let directory = try TemporaryDirectory()
+        let paragraphs = (1...count).map { "Paragraph number \($0)." }
+        let path = try directory.file("notes.txt", paragraphs.joined(separator: "\n\n"))
+        let dataset = try DatasetLoader.load(path: path)
+        let parts = [dataset.train, dataset.validation, dataset.heldOut].map { Set($0.map { ByteTokenizer.decode($0.tokens) }) }
+        #expect(parts.map(\.count).reduce(0, +) == count, "every paragraph in exactly one split")
+        #expect(parts[0].union(parts[1]).union(parts[2]) == Set(paragraphs))
+        #expect(!dataset.train.isEmpty && !dataset.heldOut.isEmpty)
+        #expect(dataset.validation.isEmpty == (count == 2), "a validation split whenever there are three documents or more")
+        #expect(try DatasetLoader.load(path: path) == dataset)
     }
 
     @Test func jsonlTextLinesArePretraining() throws {
@@ -55,7 +71,7 @@ private final class TemporaryDirectory {
         let path = try directory.file("pretrain.jsonl", lines.joined(separator: "\r\n") + "\n\n")
         let dataset = try DatasetLoader.load(path: path)
         #expect(dataset.kind == .pretrain)
-        #expect(dataset.train.count == 18 && dataset.heldOut.count == 2)
+        #expect(dataset.train.count == 16 && dataset.validation.count == 2 && dataset.heldOut.count == 2)
         #expect(ByteTokenizer.decode(dataset.train[0].tokens) == "Story number 0.\nThe end.")
     }
 

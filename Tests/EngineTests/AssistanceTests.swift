@@ -24,7 +24,7 @@ struct AssistanceTests {
         #expect(result.matches == ["spectrum"])
         #expect(result.cursorStart == 0)
         #expect(result.cursorEnd == 4)
-        #expect(Engine.forTesting().complete("s", cursor: 1).matches == ["set", "show", "step", "svd", "spectrum", "similarity", "save"])
+        #expect(Engine.forTesting().complete("s", cursor: 1).matches == ["set", "show", "step", "svd", "spectrum", "similarity", "sweep", "save"])
     }
 
     @Test func completesCommandNamesOnALaterLine() {

@@ -45,7 +45,7 @@ struct DoRASessionTests {
 
     @Test func trainedDoRAHasAFullRankUpdate() {
         let engine = engineWithDoRA()
-        #expect(engine.run("step 3 lr=1e-2 batch=2 seq=32").error == nil)
+        #expect(engine.run("step 3 lr=1e-2 batch=2 seq=64").error == nil)
         let spectrum = engine.run("spectrum").resultText
         #expect(row(spectrum, "layers.0.q")?.contains("DoRA r=2") == true, "\(spectrum)")
         let svd = engine.run("svd layers.0.q top=32").resultText

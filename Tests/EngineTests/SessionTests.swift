@@ -225,7 +225,7 @@ struct SessionTests {
 
     @Test func compareWithAnEqualBudget() {
         let engine = preparedEngine()
-        let compare = engine.run("compare targets=q;q,v budget=equal rank=2 steps=3 batch=2")
+        let compare = engine.run("compare targets=q;q,v budget=equal rank=2 steps=3 batch=2 eval_tokens=512")
         #expect(compare.error == nil, "\(compare.error?.message ?? "")")
         let table = compare.resultText
         // q: 2 layers × (32+32) per rank = 128 → r=2 is 256 parameters;

@@ -92,7 +92,7 @@ struct Completer {
         case .matrix: candidates = vocabulary.matrixNames
         case .runName: candidates = vocabulary.runNames
         case .text, .remainingText: candidates = typed.quoted ? filePaths(matching: text) : []
-        case .integer, .number, .numbers, .layers, .newRunName: candidates = []
+        case .integer, .number, .layers, .integers, .numbers, .newRunName: candidates = []
         }
         return CompletionResult(matches: unique(candidates.filter { $0.hasPrefix(text) }), cursorStart: start, cursorEnd: cursor)
     }

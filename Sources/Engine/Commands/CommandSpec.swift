@@ -14,7 +14,7 @@ enum CommandArea: String, CaseIterable, Sendable {
 enum ValueKind: Sendable, Equatable {
     case integer(minimum: Int)
     case number(minimum: Double?, maximum: Double?)
-    /// One number or a comma list of them (`eps=0.3,0.5,0.7`), each within the bounds.
+    /// One number or a comma list of them (`eps=0.3,0.5,0.7`, `lrs=1e-3,3e-3`), each within the bounds, none twice.
     case numbers(minimum: Double?, maximum: Double?)
     case boolean
     /// One word out of a fixed set.
@@ -35,6 +35,8 @@ enum ValueKind: Sendable, Equatable {
     case targetAlternatives
     /// A layer index or an inclusive range `0-3`.
     case layers
+    /// Whole numbers as one, a range `1-5` or a list `1,3,7` (of numbers and ranges): `seeds=`.
+    case integers(minimum: Int)
     /// A weight matrix: `model.layers.0.self_attn.q_proj` or `layers.0.q`.
     case matrix
     /// The name of a saved run.
@@ -58,6 +60,7 @@ enum ValueKind: Sendable, Equatable {
         case .targets: "<selector>"
         case .targetAlternatives: "<selector>;<selector>..."
         case .layers: "<i>|<i>-<j>"
+        case .integers: "<n>|<i>-<j>|<n>,<n>..."
         case .matrix: "<matrix>"
         case .runName: "<run>"
         case .newRunName: "<name>"
@@ -84,12 +87,16 @@ struct PositionalSpec: Sendable {
     var name: String
     var kind: ValueKind
     var isRequired: Bool
+    /// Used when an optional positional is not written (`step` alone is `step 1`).
+    var defaultValue: ArgumentValue?
     var summary: String
 
-    init(_ name: String, _ kind: ValueKind, required isRequired: Bool = true, _ summary: String) {
+    init(_ name: String, _ kind: ValueKind, required isRequired: Bool = true, default defaultValue: ArgumentValue? = nil,
+         _ summary: String) {
         self.name = name
         self.kind = kind
-        self.isRequired = isRequired
+        self.isRequired = isRequired && defaultValue == nil
+        self.defaultValue = defaultValue
         self.summary = summary
     }
 }

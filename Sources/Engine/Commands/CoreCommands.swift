@@ -33,13 +33,17 @@ enum CoreCommands {
                     parameters: [ParameterSpec("seed", .integer(minimum: 0), "seed for model init, data order, dropout and sampling")],
                     details: "The seed applies to everything that happens after it is set.",
                     examples: ["set seed=1", "set"],
-                    handler: { invocation, state, _ in
-                        if let seed = invocation.integer("seed") { state.seed = UInt64(seed) }
-                        return MimeBundle(plain: "seed=\(state.seed)")
+                    handler: { invocation, state, context in
+                        var lab = Lab(state: state, cancellation: context.cancellation)
+                        let seed = lab.setSeed(invocation.integer("seed").map(UInt64.init))
+                        state = lab.state
+                        return MimeBundle(plain: "seed=\(seed)")
                     }),
         CommandSpec("reset", area: .core, summary: "back to an empty session (no model, data, adapters or runs)",
                     handler: { _, state, context in
-                        state = SessionState()
+                        var lab = Lab(state: state, cancellation: context.cancellation)
+                        lab.reset()
+                        state = lab.state
                         context.print("session reset")
                         return nil
                     }),

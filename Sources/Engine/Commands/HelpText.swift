@@ -46,7 +46,10 @@ enum HelpText {
             lines.append("")
             lines.append("  usage: \(spec.usage)")
             if !spec.positionals.isEmpty || !spec.parameters.isEmpty {
-                let entries = spec.positionals.map { ("<\($0.name)>", $0.summary + ($0.isRequired ? "" : " (optional)")) }
+                let entries = spec.positionals.map { positional in
+                    ("<\(positional.name)>", positional.summary
+                        + (positional.defaultValue.map { " (default \(describe($0)))" } ?? (positional.isRequired ? "" : " (optional)")))
+                }
                     + spec.parameters.map { parameter in
                         ("\(parameter.name)=\(parameter.kind.placeholder)",
                          parameter.summary + (parameter.defaultValue.map { " (default \(describe($0)))" } ?? ""))
@@ -69,7 +72,8 @@ enum HelpText {
         return lines.joined(separator: "\n")
     }
 
-    private static func describe(_ value: ArgumentValue) -> String {
+    /// A default as help shows it, written as the language reads it back.
+    static func describe(_ value: ArgumentValue) -> String {
         switch value {
         case .integer(let number): String(number)
         case .number(let number): number.formatted

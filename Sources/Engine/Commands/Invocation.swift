@@ -1,13 +1,16 @@
+import Foundation
+
 /// A value after checking against its kind.
 enum BoundValue: Sendable, Equatable {
     case integer(Int)
     case number(Double)
-    case numbers([Double])
     case boolean(Bool)
     case text(String)
     case texts([String])
     case alternatives([[String]])
     case range(ClosedRange<Int>)
+    case integers([Int])
+    case numbers([Double])
 }
 
 /// A command line checked against its `CommandSpec`: every parameter known,
@@ -20,6 +23,9 @@ struct Invocation: Sendable {
     private var locations: [String: SourceLocation] = [:]
     /// Names the user wrote (as opposed to defaults).
     private(set) var written: Set<String> = []
+    /// How the handler read each value; a test checks that every defaulted
+    /// parameter is read through the spec (Tests/EngineTests/SpecDefaultTests.swift).
+    let reads = ReadLog()
 
     init(spec: CommandSpec, command: ParsedCommand, words: [Word]) throws(CommandFailure) {
         self.spec = spec
@@ -29,11 +35,21 @@ struct Invocation: Sendable {
     }
 
     func integer(_ name: String) -> Int? {
+        reads.record(name, throughSpec: false)
+        return integerValue(name)
+    }
+
+    private func integerValue(_ name: String) -> Int? {
         if case .integer(let value)? = values[name] { return value }
         return nil
     }
 
     func number(_ name: String) -> Double? {
+        reads.record(name, throughSpec: false)
+        return numberValue(name)
+    }
+
+    private func numberValue(_ name: String) -> Double? {
         switch values[name] {
         case .number(let value)?: value
         case .integer(let value)?: Double(value)
@@ -41,22 +57,32 @@ struct Invocation: Sendable {
         }
     }
 
-    func numbers(_ name: String) -> [Double]? {
-        if case .numbers(let value)? = values[name] { return value }
-        return nil
+    func boolean(_ name: String) -> Bool? {
+        reads.record(name, throughSpec: false)
+        return booleanValue(name)
     }
 
-    func boolean(_ name: String) -> Bool? {
+    private func booleanValue(_ name: String) -> Bool? {
         if case .boolean(let value)? = values[name] { return value }
         return nil
     }
 
     func text(_ name: String) -> String? {
+        reads.record(name, throughSpec: false)
+        return textValue(name)
+    }
+
+    private func textValue(_ name: String) -> String? {
         if case .text(let value)? = values[name] { return value }
         return nil
     }
 
     func texts(_ name: String) -> [String]? {
+        reads.record(name, throughSpec: false)
+        return textsValue(name)
+    }
+
+    private func textsValue(_ name: String) -> [String]? {
         switch values[name] {
         case .texts(let value)?: value
         case .text(let value)?: [value]
@@ -65,16 +91,41 @@ struct Invocation: Sendable {
     }
 
     func alternatives(_ name: String) -> [[String]]? {
+        reads.record(name, throughSpec: false)
+        return alternativesValue(name)
+    }
+
+    private func alternativesValue(_ name: String) -> [[String]]? {
         if case .alternatives(let value)? = values[name] { return value }
         return nil
     }
 
     func range(_ name: String) -> ClosedRange<Int>? {
+        reads.record(name, throughSpec: false)
+        return rangeValue(name)
+    }
+
+    private func rangeValue(_ name: String) -> ClosedRange<Int>? {
         if case .range(let value)? = values[name] { return value }
         return nil
     }
 
+    func integers(_ name: String) -> [Int]? {
+        reads.record(name, throughSpec: false)
+        if case .integers(let value)? = values[name] { return value }
+        return nil
+    }
+
+    func numbers(_ name: String) -> [Double]? {
+        reads.record(name, throughSpec: false)
+        if case .numbers(let value)? = values[name] { return value }
+        return nil
+    }
+
     func isWritten(_ name: String) -> Bool { written.contains(name) }
+
+    /// The bound value, written or defaulted, without recording a read (for tests and completion).
+    func boundValue(_ name: String) -> BoundValue? { values[name] }
 
     // MARK: Values the spec guarantees
     //
@@ -82,15 +133,21 @@ struct Invocation: Sendable {
     // always bound; handlers read it with these and write no fallback of their
     // own, so the default lives in the spec only (what `help` shows is what runs).
 
-    func requiredInteger(_ name: String) throws(CommandFailure) -> Int { try require(integer(name), name) }
-    func requiredNumber(_ name: String) throws(CommandFailure) -> Double { try require(number(name), name) }
-    func requiredNumbers(_ name: String) throws(CommandFailure) -> [Double] { try require(numbers(name), name) }
-    func requiredBoolean(_ name: String) throws(CommandFailure) -> Bool { try require(boolean(name), name) }
-    func requiredText(_ name: String) throws(CommandFailure) -> String { try require(text(name), name) }
-    func requiredTexts(_ name: String) throws(CommandFailure) -> [String] { try require(texts(name), name) }
-    func requiredAlternatives(_ name: String) throws(CommandFailure) -> [[String]] { try require(alternatives(name), name) }
+    func requiredInteger(_ name: String) throws(CommandFailure) -> Int { try require(integerValue(name), name) }
+    func requiredNumber(_ name: String) throws(CommandFailure) -> Double { try require(numberValue(name), name) }
+    func requiredBoolean(_ name: String) throws(CommandFailure) -> Bool { try require(booleanValue(name), name) }
+    func requiredText(_ name: String) throws(CommandFailure) -> String { try require(textValue(name), name) }
+    func requiredTexts(_ name: String) throws(CommandFailure) -> [String] { try require(textsValue(name), name) }
+    func requiredAlternatives(_ name: String) throws(CommandFailure) -> [[String]] { try require(alternativesValue(name), name) }
+    func requiredIntegers(_ name: String) throws(CommandFailure) -> [Int] {
+        try require({ if case .integers(let value)? = values[name] { value } else { nil } }(), name)
+    }
+    func requiredNumbers(_ name: String) throws(CommandFailure) -> [Double] {
+        try require({ if case .numbers(let value)? = values[name] { value } else { nil } }(), name)
+    }
 
     private func require<Value>(_ value: Value?, _ name: String) throws(CommandFailure) -> Value {
+        reads.record(name, throughSpec: true)
         guard let value else {
             // A spec without the default its handler relies on: a bug, reported, never a crash.
             throw CommandFailure(.command, "internal error: `\(spec.name)` has no value or default for '\(name)'", at: verbLocation)
@@ -130,6 +187,12 @@ struct Invocation: Sendable {
         }
         for positional in spec.positionals where positional.isRequired && values[positional.name] == nil {
             throw CommandFailure(.argument, "'\(spec.name)' needs \(Self.describe(positional)) (usage: \(spec.usage))", at: command.end)
+        }
+        for positional in spec.positionals where values[positional.name] == nil {
+            if let fallback = positional.defaultValue {
+                values[positional.name] = try Self.bind(fallback, as: positional.kind, name: positional.name,
+                                                       command: spec.name, at: command.verb.start)
+            }
         }
     }
 
@@ -195,6 +258,9 @@ struct Invocation: Sendable {
                 numbers.append(try boundedNumber(item, minimum: minimum, maximum: maximum,
                                                  subject: "'\(name)' item \(index + 1)", at: location))
             }
+            guard Set(numbers).count == numbers.count else {
+                throw CommandFailure(.argument, "'\(name)' lists a value twice", at: location)
+            }
             return .numbers(numbers)
         case .boolean:
             guard case .boolean(let flag) = value else { throw mismatch("true or false") }
@@ -226,6 +292,26 @@ struct Invocation: Sendable {
                 return .alternatives(result)
             }
             return .alternatives([try selectorWords(value, name: name, at: location)])
+        case .integers(let minimum):
+            let items: [ArgumentValue] = if case .list(let list) = value { list } else { [value] }
+            var numbers: [Int] = []
+            for item in items {
+                switch item {
+                case .integer(let number): numbers.append(number)
+                case .range(let span): numbers.append(contentsOf: span)
+                default: throw mismatch("whole numbers like 1, 1-5 or 1,3,7")
+                }
+            }
+            if let low = numbers.first(where: { $0 < minimum }) {
+                throw CommandFailure(.argument, "'\(name)' must be at least \(minimum), got \(low)", at: location)
+            }
+            guard numbers.count <= 1000 else {
+                throw CommandFailure(.argument, "'\(name)' lists \(numbers.count) values; at most 1,000", at: location)
+            }
+            guard Set(numbers).count == numbers.count else {
+                throw CommandFailure(.argument, "'\(name)' lists a value twice", at: location)
+            }
+            return .integers(numbers)
         case .layers:
             switch value {
             case .integer(let index) where index >= 0: return .range(index...index)
@@ -280,4 +366,23 @@ struct Invocation: Sendable {
             throw CommandFailure(.argument, "'\(name)' expects a selector (square, attn, ffn, all-linear, q,v, ...), got \(value.kindDescription)", at: location)
         }
     }
+}
+
+/// Which values a handler read, and how: through the spec (`required*`, the
+/// spec's default filled in) or optionally (the handler decides what nil means).
+/// A reference so that the copies of an `Invocation` share one log.
+final class ReadLog: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var throughSpec: Set<String> = []
+    private var optionally: Set<String> = []
+
+    func record(_ name: String, throughSpec viaSpec: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        if viaSpec { throughSpec.insert(name) } else { optionally.insert(name) }
+    }
+
+    var readThroughSpec: Set<String> { lock.withLock { throughSpec } }
+    var readOptionally: Set<String> { lock.withLock { optionally } }
 }

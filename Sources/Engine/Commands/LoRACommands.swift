@@ -1,7 +1,7 @@
 import Foundation
 import MiniMind
 
-/// lora, lora merge | unmerge | detach, show lora.
+/// lora, lora merge | unmerge | detach, show lora: bind → Lab → AdapterReports.
 enum LoRACommands {
     static let initializations = LoRAInitialization.allCases.map(\.rawValue)
 
@@ -38,125 +38,53 @@ enum LoRACommands {
                                "lora targets=square dry=true", "lora targets=q,v rank=4 dora=true"],
                     handler: attach),
         CommandSpec("lora", "merge", area: .lora, summary: "fold the adapters into the weights: W += s·BA",
-                    handler: { _, state, _ in
-                        let lab = try state.requireLab()
-                        try adapt { () throws(AdaptationError) in try lab.model.mergeAdapters() }
-                        return MimeBundle(plain: "merged \(lab.model.adaptedLinears.count) adapters into their weights (W += s·BA)")
+                    handler: { _, state, context in
+                        let count = try Lab(state: state, cancellation: context.cancellation).mergeAdapters()
+                        return MimeBundle(plain: "merged \(count) adapters into their weights (W += s·BA)")
                     }),
         CommandSpec("lora", "unmerge", area: .lora, summary: "take merged adapters back out of the weights",
-                    handler: { _, state, _ in
-                        let lab = try state.requireLab()
-                        try adapt { () throws(AdaptationError) in try lab.model.unmergeAdapters() }
-                        return MimeBundle(plain: "unmerged \(lab.model.adaptedLinears.count) adapters (W −= s·BA)")
+                    handler: { _, state, context in
+                        let count = try Lab(state: state, cancellation: context.cancellation).unmergeAdapters()
+                        return MimeBundle(plain: "unmerged \(count) adapters (W −= s·BA)")
                     }),
         CommandSpec("lora", "detach", area: .lora, summary: "remove the adapters (merged updates stay in the weights, unmerged ones are dropped)",
-                    handler: { _, state, _ in
-                        var lab = try state.requireLab()
-                        let count = lab.model.adaptedLinears.count
-                        try adapt { () throws(AdaptationError) in try lab.model.detachAdapters() }
-                        lab.adaptation = nil
-                        lab.forgetOptimizer()
-                        state.lab = lab
+                    handler: { _, state, context in
+                        var lab = Lab(state: state, cancellation: context.cancellation)
+                        let count = try lab.detachAdapters()
+                        state = lab.state
                         return MimeBundle(plain: "detached \(count) adapters")
                     }),
         CommandSpec("show", "lora", area: .lora, summary: "adapters: matrix, shape, rank, scale, params, % of model",
-                    handler: { _, state, _ in try showAdapters(state.requireLab()) }),
+                    handler: { _, state, context in
+                        AdapterReports.listing(try Lab(state: state, cancellation: context.cancellation).adapters())
+                    }),
     ]
 
     private static func attach(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        var lab = try state.requireLab()
-        let model = lab.model
-        let selector = try SelectorParsing.selector(try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
-                                                    model: model, at: invocation.location(of: "targets"))
-        let rank = try invocation.requiredInteger("rank")
-        let config = LoRAConfig(rank: rank, alpha: invocation.number("alpha").map { Float($0) },
+        let options = try bind(invocation)
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        if options.dry {
+            return AdapterReports.plan(try lab.planAdaptation(options))
+        }
+        let result = try lab.attach(options)
+        state = lab.state
+        return AdapterReports.attached(result)
+    }
+
+    // MARK: Binding
+
+    private static func bind(_ invocation: Invocation) throws(CommandFailure) -> LoRAOptions {
+        // The spec's choice admits only these words, so a miss is a bug in the spec.
+        guard let initialization = LoRAInitialization(rawValue: try invocation.requiredText("init")) else {
+            throw CommandFailure(.command, "internal error: init is not one of \(initializations.joined(separator: ", "))", at: invocation.location(of: "init"))
+        }
+        let config = LoRAConfig(rank: try invocation.requiredInteger("rank"), alpha: invocation.number("alpha").map { Float($0) },
                                 dropout: Float(try invocation.requiredNumber("dropout")),
-                                initialization: LoRAInitialization(rawValue: try invocation.requiredText("init")) ?? .peft,
+                                initialization: initialization,
                                 rsLoRA: try invocation.requiredBoolean("rslora"), dora: try invocation.requiredBoolean("dora"))
-        if invocation.boolean("dry") == true {
-            return dryRun(selector, config: config, model: model)
-        }
-        guard model.fullyTunedLinears.isEmpty else {
-            throw CommandFailure(.command, "the model is being fully fine-tuned (`finetune`); start from a fresh `model` or `run load` a saved run before attaching LoRA",
-                                 at: invocation.verbLocation)
-        }
-        let selected = model.selectedLinears(selector)
-        if selected.isEmpty {
-            throw CommandFailure(.command, "targets=\(selector.description) selects no matrix of this model"
-                                 + (selector.terms.contains(.square) ? " (no matrix is square)" : ""),
-                                 at: invocation.location(of: "targets"))
-        }
-        let attached: [Linear]
-        do {
-            attached = try model.attachLoRA(selector, config: config, seed: state.seed)
-        } catch {
-            // Point at the parameter the model refused, when there is one.
-            switch error {
-            case .invalidRank, .rankTooLarge:
-                throw CommandFailure(.argument, error.description, at: invocation.location(of: "rank"))
-            case .invalidDropout, .doraWithDropout:
-                throw CommandFailure(.argument, error.description, at: invocation.location(of: "dropout"))
-            default:
-                throw CommandFailure(.command, error.description, at: invocation.verbLocation)
-            }
-        }
-        let description = "targets=\(selector.description) rank=\(rank)"
-        lab.adaptation = [lab.adaptation, description].compactMap { $0 }.joined(separator: " + ")
-        lab.forgetOptimizer()
-        state.lab = lab
-        let adapterParameters = attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }
-        let scale = (attached.first?.update as? any LowRankFactors)?.scale ?? 0
-        let summary = "attached \(attached.count) \(config.dora ? "DoRA " : "")adapters (\(UpdateDescriptions.kindsSummary(attached))), rank \(rank), scale \(Double(scale).formatted): "
-            + "\(adapterParameters.grouped) trainable parameters = \(UpdateDescriptions.percent(adapterParameters, of: model.parameterCount)) of the model"
-        return MimeBundle(plain: summary)
-    }
-
-    private static func dryRun(_ selector: TargetSelector, config: LoRAConfig, model: Model) -> MimeBundle {
-        var table = ResultTable(["matrix", "shape", "square?", "adapt?", "why", "params"], numericColumns: [5])
-        var total = 0
-        var count = 0
-        for decision in model.select(selector) {
-            let linear = decision.linear
-            let parameters = decision.selected
-                ? config.rank * (linear.inFeatures + linear.outFeatures) + (config.dora ? linear.outFeatures : 0) : 0
-            total += parameters
-            count += decision.selected ? 1 : 0
-            table.append([MatrixNames.short(linear), MatrixNames.shape(linear), linear.isSquare ? "yes" : "no",
-                          decision.selected ? "yes" : "no", decision.reason.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? decision.reason, decision.selected ? parameters.grouped : ""])
-        }
-        table.footer = "dry run: targets=\(selector.description) rank=\(config.rank) would adapt \(count) of \(model.linears.count) matrices, "
-            + "\(total.grouped) trainable parameters (\(UpdateDescriptions.percent(total, of: model.parameterCount)) of the model); nothing attached"
-        return table.bundle
-    }
-
-    static func showAdapters(_ lab: ModelLab) throws(CommandFailure) -> MimeBundle {
-        let model = lab.model
-        let adapted = model.adaptedLinears
-        guard !adapted.isEmpty else {
-            throw CommandFailure(.command, "no adapters attached (attach some with `lora targets=square rank=8`)")
-        }
-        var table = ResultTable(["matrix", "shape", "rank", "alpha", "scale", "init", "params", "% of model", "merged"],
-                                numericColumns: [2, 3, 4, 6, 7])
-        var total = 0
-        for linear in adapted {
-            guard let adapter = linear.update as? any LowRankFactors else { continue }
-            total += adapter.parameterCount
-            table.append([MatrixNames.short(linear), MatrixNames.shape(linear), String(adapter.rank),
-                          Double(adapter.alpha).formatted, Double(adapter.scale).formatted,
-                          UpdateDescriptions.initialization(adapter),
-                          adapter.parameterCount.grouped, UpdateDescriptions.percent(adapter.parameterCount, of: model.parameterCount),
-                          adapter.isMerged ? "yes" : "no"])
-        }
-        table.footer = "\(adapted.count) adapters, \(total.grouped) parameters = \(UpdateDescriptions.percent(total, of: model.parameterCount)) of \(model.parameterCount.grouped)"
-            + (lab.adaptation.map { " (\($0))" } ?? "")
-        return table.bundle
-    }
-
-    private static func adapt(_ body: () throws(AdaptationError) -> Void) throws(CommandFailure) {
-        do {
-            try body()
-        } catch {
-            throw CommandFailure(.command, error.description)
-        }
+        return LoRAOptions(targets: try invocation.requiredTexts("targets"), layers: invocation.range("layers"), config: config,
+                           dry: try invocation.requiredBoolean("dry"),
+                           targetsLocation: invocation.location(of: "targets"), rankLocation: invocation.location(of: "rank"),
+                           dropoutLocation: invocation.location(of: "dropout"), verbLocation: invocation.verbLocation)
     }
 }

@@ -1,6 +1,6 @@
 import MiniMind
 
-/// model, show model.
+/// model, show model: bind → Lab → ModelReports.
 enum ModelCommands {
     static let presetNames = ModelConfig.presetNames
 
@@ -32,78 +32,36 @@ enum ModelCommands {
                     examples: ["model tiny", "model minimind3 seed=7", "model tiny dim=64 layers=2 heads=4 kv_heads=4 ffn=192 seq=64"],
                     handler: build),
         CommandSpec("show", "model", area: .model, summary: "every weight matrix: name, shape, square?, params, trainable",
-                    handler: { _, state, _ in try showModel(state.requireLab()) }),
+                    handler: { _, state, context in
+                        ModelReports.listing(try Lab(state: state, cancellation: context.cancellation).modelListing())
+                    }),
     ]
 
     private static func build(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let preset = try invocation.requiredText("preset")
-        guard var config = ModelConfig.preset(preset) else {
-            throw CommandFailure(.name, "unknown preset '\(preset)'", at: invocation.location(of: "preset"))
-        }
-        let overrides = ["dim", "layers", "heads", "kv_heads", "ffn", "seq"]
-        if let dim = invocation.integer("dim") { config.dim = dim }
-        if let layers = invocation.integer("layers") { config.layers = layers }
-        if let heads = invocation.integer("heads") {
-            config.heads = heads
-            // A smaller head count than the preset's kv heads would never divide; follow it.
-            if invocation.integer("kv_heads") == nil, config.kvHeads > heads { config.kvHeads = heads }
-        }
-        if let kvHeads = invocation.integer("kv_heads") { config.kvHeads = kvHeads }
-        if let ffn = invocation.integer("ffn") { config.ffn = ffn }
-        if let seq = invocation.integer("seq") { config.maxSeq = seq }
-        if let qkNorm = invocation.boolean("qk_norm") { config.qkNorm = qkNorm }
-        if let theta = invocation.number("rope_theta") { config.ropeTheta = Float(theta) }
-        if let problem = config.validationError {
-            let place = overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation
-            throw CommandFailure(.argument, "cannot build this model: \(problem)", at: place)
-        }
-        // Keep a typo (dim=76800) from exhausting memory before anything is built.
-        if config.parameterCount > 300_000_000 || config.maxSeq > 8192 {
-            let place = overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation
-            throw CommandFailure(.argument, "this model would be too large for LoRA Lab (\(config.parameterCount.grouped) parameters, context \(config.maxSeq); limits 300,000,000 and 8,192)", at: place)
-        }
-        let seed = invocation.integer("seed").map(UInt64.init) ?? state.seed
-        let model = Model(config: config, seed: seed)
+        let options = try bind(invocation)
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let built = try lab.buildModel(options)
+        state = lab.state
+        return ModelReports.built(built)
+    }
+
+    // MARK: Binding
+
+    /// The shape overrides, in the order `origin` names them.
+    private static let overrides = ["dim", "layers", "heads", "kv_heads", "ffn", "seq"]
+
+    private static func bind(_ invocation: Invocation) throws(CommandFailure) -> ModelOptions {
         let written = (overrides + ["qk_norm", "rope_theta", "seed"]).filter(invocation.isWritten)
             .map { name in
                 let value = invocation.integer(name).map(String.init) ?? invocation.boolean(name).map(String.init)
                     ?? invocation.number(name).map { String($0) } ?? ""
                 return "\(name)=\(value)"
             }
-        state.lab = ModelLab(model: model, origin: ([preset] + written).joined(separator: " "))
-        let square = Set(model.linears.filter(\.isSquare).map { MatrixNames.short($0).split(separator: ".").last.map(String.init) ?? "" })
-        let kinds = ["q", "k", "v", "o", "gate", "up", "down"]
-        let squareKinds = kinds.filter(square.contains)
-        return MimeBundle(plain: """
-            model \(preset): \(config.description)
-            \(model.parameterCount.grouped) parameters, \(model.linears.count) block matrices; \
-            square (MiniMind's LoRA rule): \(squareKinds.isEmpty ? "none" : squareKinds.joined(separator: ","))
-            """)
-    }
-
-    static func showModel(_ lab: ModelLab) -> MimeBundle {
-        let model = lab.model
-        var table = ResultTable(["name", "shape", "square?", "params", "trainable"], numericColumns: [3])
-        let linearsByWeight = Dictionary(model.linears.map { ($0.weight.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for parameter in model.allParameters {
-            let shape = parameter.rows == 1 ? "\(parameter.cols)" : "\(parameter.rows)×\(parameter.cols)"
-            let square: String
-            if parameter.rows == 1 {
-                square = "—"
-            } else {
-                square = parameter.rows == parameter.cols ? "yes" : "no"
-            }
-            var trainable = parameter.requiresGrad ? "yes" : "no"
-            if let update = linearsByWeight[parameter.name]?.update {
-                trainable += UpdateDescriptions.trainableTag(update.kind)
-            }
-            table.append([parameter.name, shape, square, parameter.count.grouped, trainable])
-        }
-        let adapterCount = model.allParameters.count - model.parameters.count
-        table.footer = "\(model.parameterCount.grouped) base parameters"
-            + (adapterCount > 0 ? " + \((model.allParameters.dropFirst(model.parameters.count).reduce(0) { $0 + $1.count }).grouped) adapter parameters" : "")
-            + "; \(model.trainableParameterCount.grouped) trainable. lm_head is tied to model.embed_tokens."
-        return table.bundle
+        return ModelOptions(preset: try invocation.requiredText("preset"), presetLocation: invocation.location(of: "preset"),
+                            dim: invocation.integer("dim"), layers: invocation.integer("layers"), heads: invocation.integer("heads"),
+                            kvHeads: invocation.integer("kv_heads"), ffn: invocation.integer("ffn"), seq: invocation.integer("seq"),
+                            qkNorm: invocation.boolean("qk_norm"), ropeTheta: invocation.number("rope_theta"),
+                            seed: invocation.integer("seed").map(UInt64.init), writtenSettings: written,
+                            shapeLocation: overrides.first(where: invocation.isWritten).map(invocation.location(of:)) ?? invocation.verbLocation)
     }
 }
-

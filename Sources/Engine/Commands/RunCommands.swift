@@ -1,42 +1,31 @@
 import Foundation
 import MiniMind
 
-/// run save | load, runs, compare.
+/// run save | load, runs, compare: bind → Lab → RunReports.
 enum RunCommands {
     static let specs: [CommandSpec] = [
         CommandSpec("run", "save", area: .runs, summary: "snapshot the session (model, adapters, losses) under a name",
                     positionals: [PositionalSpec("name", .newRunName, "the run's name")],
                     details: "A deep copy: later training does not change it. Saving under an existing name replaces that run.",
                     examples: ["run save r8"],
-                    handler: { invocation, state, _ in
-                        let lab = try state.requireLab()
+                    handler: { invocation, state, context in
                         let name = try invocation.requiredText("name")
-                        let replaced = state.run(named: name) != nil
-                        state.runs.removeAll { $0.name == name }
-                        state.runs.append(SavedRun(name: name, lab: lab.snapshot(), finetuneSource: state.finetuneData?.source, seed: state.seed))
-                        return MimeBundle(plain: (replaced ? "replaced run '\(name)'" : "saved run '\(name)'") + ": \(describe(lab))")
+                        var lab = Lab(state: state, cancellation: context.cancellation)
+                        let saved = try lab.saveRun(named: name)
+                        state = lab.state
+                        return MimeBundle(plain: RunReports.saved(name: name, replaced: saved.replaced, lab: saved.lab))
                     }),
         CommandSpec("run", "load", area: .runs, summary: "restore a saved run (the saved copy stays as it is)",
                     positionals: [PositionalSpec("name", .runName, "a saved run")],
                     examples: ["run load r8"],
-                    handler: { invocation, state, _ in
-                        let saved = try requireRun(try invocation.requiredText("name"), state, at: invocation.location(of: "name"))
-                        state.lab = saved.lab.snapshot()
-                        return MimeBundle(plain: "loaded run '\(saved.name)': \(describe(saved.lab))")
+                    handler: { invocation, state, context in
+                        var lab = Lab(state: state, cancellation: context.cancellation)
+                        let saved = try lab.loadRun(named: try invocation.requiredText("name"), at: invocation.location(of: "name"))
+                        state = lab.state
+                        return MimeBundle(plain: "loaded run '\(saved.name)': \(RunReports.describe(saved.lab))")
                     }),
         CommandSpec("runs", area: .runs, summary: "list saved runs",
-                    handler: { _, state, _ in
-                        guard !state.runs.isEmpty else { return MimeBundle(plain: "no saved runs (save one with `run save <name>`)") }
-                        var table = ResultTable(["run", "model", "adaptation", "trainable", "pretrain steps", "finetune steps", "last loss"],
-                                                numericColumns: [3, 4, 5, 6])
-                        for run in state.runs {
-                            let lab = run.lab
-                            table.append([run.name, lab.origin, lab.adaptation ?? "—", lab.model.trainableParameterCount.grouped,
-                                          String(lab.steps(in: .pretrain)), String(lab.steps(in: .finetune)),
-                                          lab.lossHistory.last.map { String(format: "%.4f", $0.loss) } ?? "—"])
-                        }
-                        return table.bundle
-                    }),
+                    handler: { _, state, context in RunReports.list(Lab(state: state, cancellation: context.cancellation).savedRuns) }),
         CommandSpec("compare", area: .runs, summary: "LoRA on several selectors from the same base: a table and a chart",
                     parameters: [
                         ParameterSpec("targets", .targetAlternatives, default: .alternatives([.word("square"), .list([.word("q"), .word("v")]), .word("attn"), .word("all-linear")]), "selectors separated by ;"),
@@ -45,7 +34,10 @@ enum RunCommands {
                         ParameterSpec("steps", .integer(minimum: 1), default: .integer(200), "training steps per selector"),
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate (cosine)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
-                        ParameterSpec("seq", .integer(minimum: 2), "tokens per sequence (default: min(128, the model's context))"),
+                        SharedParameters.seq,
+                        ParameterSpec("eval_tokens", .integer(minimum: 1), "held-out target tokens per data set at most (default: the whole split)"),
+                        ParameterSpec("seeds", .integers(minimum: 0), "one run per seed (its adapter init and batch order), e.g. 1-5 or 1,2,7; mean ± sd (default: one run, the session seed)"),
+                        ParameterSpec("lrs", .numbers(minimum: 0, maximum: nil), "candidate learning rates; each strategy uses the one with the lowest validation loss (instead of lr=)"),
                     ],
                     details: """
                     Each selector gets a copy of the current model (which must have no
@@ -54,21 +46,48 @@ enum RunCommands {
                     trainable-parameter count comes closest to it (LoRA paper, Table 5).
                     Shows a table (rank, params, final training loss, held-out losses) and
                     the loss curves. The session itself is not changed.
+                    seeds=1-5 trains every strategy once per seed — a fresh adapter init and
+                    batch order on the same base — and shows mean ± sd over the seeds, the
+                    curves as their mean with a min–max band. lrs=1e-3,3e-3,1e-2 trains each
+                    strategy at every rate (with every seed), picks the rate whose mean loss
+                    on the fine-tuning data's validation split is lowest, and reports that
+                    rate's runs on the held-out splits: equal budgets, equal tuning. "eval
+                    pretrain" is the base corpus's held-out loss after fine-tuning and
+                    "forgetting" its rise over the base's (shown in the footer).
                     """,
                     examples: ["compare targets=square;q,v;attn;all-linear budget=equal steps=200",
-                               "compare targets=q;q,v;attn budget=rank rank=4 steps=50"],
-                    handler: { invocation, state, context in try StrategyComparison(invocation: invocation, state: state).run(context) }),
+                               "compare targets=q;q,v;attn budget=rank rank=4 steps=50",
+                               "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2"],
+                    handler: compare),
     ]
 
-    static func describe(_ lab: ModelLab) -> String {
-        "\(lab.origin), \(lab.adaptation ?? "no adapters"), \(lab.steps(in: .pretrain)) pretrain + \(lab.steps(in: .finetune)) finetune steps"
+    private static func compare(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
+        let options = try bindComparison(invocation)
+        let result = try Lab(state: state, cancellation: context.cancellation).compare(options, observer: ProgressDisplay(context: context))
+        return RunReports.comparison(result)
     }
 
+    // MARK: Binding
+
+    private static func bindComparison(_ invocation: Invocation) throws(CommandFailure) -> ComparisonOptions {
+        if invocation.isWritten("lr"), invocation.isWritten("lrs") {
+            throw CommandFailure(.argument, "give lr= (one rate) or lrs= (rates to choose from), not both", at: invocation.location(of: "lrs"))
+        }
+        let budget = try invocation.requiredText("budget")
+        guard let budget = ComparisonOptions.Budget(rawValue: budget) else {
+            throw CommandFailure(.command, "internal error: budget '\(budget)' is not equal or rank", at: invocation.location(of: "budget"))
+        }
+        return ComparisonOptions(strategies: try invocation.requiredAlternatives("targets"), targetsLocation: invocation.location(of: "targets"),
+                                 budget: budget, rank: try invocation.requiredInteger("rank"),
+                                 training: try TrainingCommands.training(invocation, steps: "steps"),
+                                 evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
+                                 seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
+                                 learningRates: invocation.numbers("lrs"), learningRatesLocation: invocation.location(of: "lrs"),
+                                 verbLocation: invocation.verbLocation)
+    }
+
+    /// For commands outside this file that name a saved run.
     static func requireRun(_ name: String, _ state: SessionState, at location: SourceLocation) throws(CommandFailure) -> SavedRun {
-        if let run = state.run(named: name) { return run }
-        let names = state.runs.map(\.name)
-        throw CommandFailure(.name, "no saved run '\(name)'" + NearestWord.hint(for: name, among: names)
-                             + (names.isEmpty ? " (none saved yet: `run save <name>`)" : " (saved: \(names.joined(separator: ", ")))"),
-                             at: location)
+        try Lab(state: state, cancellation: CancellationFlag()).requireRun(named: name, at: location)
     }
 }

@@ -2,12 +2,11 @@ import Corpus
 import Foundation
 import MiniMind
 
-/// pretrain, finetune, step, train, eval, generate.
+/// pretrain, finetune, step, train, eval, generate: each handler binds its
+/// options, calls the Lab, and presents what it returns (docs/design.md).
 enum TrainingCommands {
     /// The one exception to "a failing command changes nothing" (docs/design.md, "Transactions").
     private static let keptSteps = "\nStopped between steps (an interrupt, a refused step, no batch with targets, any later failure),\nit keeps the steps it completed, with their losses, optimizer state and data order; a failure\nbefore its first step changes nothing."
-
-    private static let seqParameter = ParameterSpec("seq", .integer(minimum: 2), "tokens per sequence (default: min(128, the model's context))")
 
     static let specs: [CommandSpec] = [
         CommandSpec("pretrain", area: .training, summary: "train every base parameter on the pre-training data",
@@ -15,7 +14,7 @@ enum TrainingCommands {
                         ParameterSpec("steps", .integer(minimum: 1), default: .integer(300), "optimizer steps"),
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(3e-3), "peak learning rate (MiniMind's cosine schedule)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(16), "sequences per step"),
-                        seqParameter,
+                        SharedParameters.seq,
                     ],
                     details: """
                     Needs `model` and `data pretrain`, and no adapters. AdamW, gradient
@@ -37,11 +36,11 @@ enum TrainingCommands {
                     examples: ["finetune targets=ffn", "finetune targets=q,v layers=0-1"],
                     handler: fullFineTune),
         CommandSpec("step", area: .training, summary: "optimizer steps on the fine-tune data; prints the loss",
-                    positionals: [PositionalSpec("count", .integer(minimum: 1), required: false, "how many steps (default 1)")],
+                    positionals: [PositionalSpec("count", .integer(minimum: 1), default: .integer(1), "how many steps")],
                     parameters: [
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(1e-3), "learning rate (constant)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
-                        seqParameter,
+                        SharedParameters.seq,
                     ],
                     details: "Trains what is trainable (adapters, or `finetune` matrices); the optimizer state carries over between `step`s." + keptSteps,
                     examples: ["step", "step 10", "step lr=3e-4"],
@@ -51,7 +50,7 @@ enum TrainingCommands {
                         ParameterSpec("steps", .integer(minimum: 1), default: .integer(200), "optimizer steps"),
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate (cosine schedule over these steps)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
-                        seqParameter,
+                        SharedParameters.seq,
                     ],
                     details: """
                     Trains what is trainable: the LoRA adapters, or the matrices chosen by
@@ -61,13 +60,22 @@ enum TrainingCommands {
                     """ + keptSteps,
                     examples: ["train steps=200 lr=1e-3 batch=8"],
                     handler: train),
-        CommandSpec("eval", area: .training, summary: "loss on the held-out pre-training and fine-tuning data",
+        CommandSpec("eval", area: .training, summary: "loss on the held-out pre-training and fine-tuning data, with its standard error",
                     parameters: [
-                        ParameterSpec("batches", .integer(minimum: 1), default: .integer(4), "batches per data set at most"),
+                        ParameterSpec("tokens", .integer(minimum: 1), "target tokens per data set at most, in whole batches (default: the whole held-out split)"),
+                        ParameterSpec("batches", .integer(minimum: 1), "batches per data set at most (default: all; tokens= says it in tokens)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per batch"),
-                        seqParameter,
+                        SharedParameters.seq,
                     ],
-                    details: "Mean cross-entropy per target token (nats) and perplexity, on the held-out part of each data set chosen.",
+                    details: """
+                    Mean cross-entropy per target token (nats), its standard error and the
+                    perplexity, on the held-out part of each data set chosen — all of it
+                    unless tokens= or batches= stop earlier. The standard error takes each
+                    sequence (one row of seq tokens) as one draw, since the tokens within a
+                    text are correlated: SE = √(Σ(sᵢ − L·cᵢ)² / (n(n−1))) / c̄ over the n
+                    sequences' loss sums sᵢ and target counts cᵢ (a ratio estimate).
+                    """,
+                    examples: ["eval", "eval tokens=4096", "eval batch=16 seq=64"],
                     handler: evaluate),
         CommandSpec("generate", area: .training, summary: "continue a prompt with the model",
                     positionals: [PositionalSpec("prompt", .text, "the prompt, quoted; \\n is a newline")],
@@ -82,197 +90,65 @@ enum TrainingCommands {
                     handler: generate),
     ]
 
-    // MARK: pretrain
+    // MARK: Handlers
 
     private static func pretrain(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        var lab = try state.requireLab()
-        guard let data = state.pretrainData else {
-            throw CommandFailure(.command, "no pre-training data: choose it with `data pretrain builtin:tinystories`")
-        }
-        let model = lab.model
-        guard model.updatedLinears.isEmpty else {
-            throw CommandFailure(.command, "pretrain trains the whole base model; remove adapters with `lora detach` or start from a fresh `model`")
-        }
-        let steps = try invocation.requiredInteger("steps")
-        let batch = try invocation.requiredInteger("batch")
-        let seqLen = try TrainingRun.sequenceLength(invocation, model: model)
-        let offset = lab.steps(in: .pretrain)
-        let sampler = try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset))
-        model.setBaseTrainable(true)
-        defer { model.setBaseTrainable(false) }
-        let trainer = Trainer(model: model, config: TrainingConfig(learningRate: Float(try invocation.requiredNumber("lr")), totalSteps: steps))
-        var run = TrainingRun(trainer: trainer, sampler: sampler, steps: steps, label: "pretrain")
-        let progress = ProgressDisplay(context: context, label: "pretrain", total: steps)
-        let outcome = try run.run(progress: progress, cancellation: context.cancellation) { record in
-            lab.lossHistory.append(LossPoint(phase: .pretrain, step: offset + record.step, loss: record.loss))
-        }
-        lab.forgetOptimizer()
-        state.lab = lab
-        return try summarize(outcome, what: "pretrain", steps: steps, lab: lab, phase: .pretrain)
+        let options = try training(invocation, steps: "steps")
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let result = try lab.pretrain(options, observer: ProgressDisplay(context: context))
+        state = lab.state
+        try TrainingReports.requireCompleted(result, what: "pretrain")
+        return TrainingReports.summary(result, what: "pretrain")
     }
-
-    // MARK: finetune (full)
 
     private static func fullFineTune(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        var lab = try state.requireLab()
-        let model = lab.model
-        guard model.adaptedLinears.isEmpty else {
-            throw CommandFailure(.command, "adapters are attached; full fine-tuning compares against LoRA on a model without them (`lora detach`, or `run load` a base)")
-        }
-        let selector = try SelectorParsing.selector(try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
-                                                    model: model, at: invocation.location(of: "targets"))
-        let selected: [Linear]
-        do {
-            selected = try model.beginFullFineTuning(selector)
-        } catch {
-            throw CommandFailure(.command, error.description, at: invocation.location(of: "targets"))
-        }
-        lab.forgetOptimizer()
-        lab.adaptation = "full fine-tuning targets=\(selector.description)"
-        state.lab = lab
-        let parameters = selected.reduce(0) { $0 + $1.weight.count }
-        return MimeBundle(plain: "full fine-tuning of \(selected.count) matrices (\(UpdateDescriptions.kindsSummary(selected))): "
-                          + "\(parameters.grouped) trainable parameters = \(UpdateDescriptions.percent(parameters, of: model.parameterCount)) of the model; "
-                          + "W0 recorded, so svd/spectrum show ΔW = W − W0")
-    }
-
-    // MARK: step and train
-
-    /// What fine-tuning needs: a model with something trainable and fine-tuning data.
-    private static func fineTuningInputs(_ state: SessionState) throws(CommandFailure) -> (ModelLab, DataChoice) {
-        let lab = try state.requireLab()
-        guard let data = state.finetuneData else {
-            throw CommandFailure(.command, "no fine-tuning data: choose it with `data finetune builtin:identity` (see `data list`)")
-        }
-        guard lab.model.trainableParameterCount > 0 else {
-            throw CommandFailure(.command, "nothing is trainable: attach adapters with `lora targets=square rank=8` or choose matrices with `finetune targets=ffn`")
-        }
-        if lab.model.hasMergedAdapters {
-            throw CommandFailure(.command, "the adapters are merged into the weights; `lora unmerge` before training them")
-        }
-        return (lab, data)
+        let options = FullFineTuningOptions(targets: try invocation.requiredTexts("targets"), layers: invocation.range("layers"),
+                                            targetsLocation: invocation.location(of: "targets"))
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let result = try lab.beginFullFineTuning(options)
+        state = lab.state
+        return TrainingReports.fullFineTuning(result)
     }
 
     private static func step(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        var (lab, data) = try fineTuningInputs(state)
-        let count = invocation.integer("count") ?? 1
-        let batch = try invocation.requiredInteger("batch")
-        let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
-        let rate = Float(try invocation.requiredNumber("lr"))
-        let trainer = lab.stepper ?? Trainer(model: lab.model, config: TrainingConfig(learningRate: rate))
-        trainer.config.learningRate = rate
-        trainer.config.totalSteps = 0
-        let sampler: BatchSampler
-        if let existing = lab.stepSampler, existing.batchSize == batch, existing.seqLen == seqLen {
-            sampler = existing
-        } else {
-            sampler = try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(lab.steps(in: .finetune)))
-        }
-        var lines: [String] = []
-        var run = TrainingRun(trainer: trainer, sampler: sampler, steps: count, label: "step", stepOffset: lab.steps(in: .finetune))
-        let outcome = try run.run(progress: nil, cancellation: context.cancellation) { record in
-            let number = lab.steps(in: .finetune) + 1
-            lab.lossHistory.append(LossPoint(phase: .finetune, step: number, loss: record.loss))
-            lines.append("step \(number): loss \(String(format: "%.4f", record.loss))  (lr \(Double(record.learningRate).formatted), grad norm \(String(format: "%.3f", record.gradientNorm)))")
-        }
-        // The optimizer and data order carry over, also after a refused step (it changed neither).
-        lab.stepper = trainer
-        lab.stepSampler = run.sampler
-        state.lab = lab
-        if let divergence = outcome.divergence {
-            throw CommandFailure(.diverged, divergence)
-        }
-        if let stopped = outcome.stopped {
-            throw CommandFailure(.stopped, "\(stopped) (\(lines.count) of \(count) steps taken and kept)")
-        }
-        if outcome.interrupted {
-            throw CommandFailure(.interrupted, "interrupted after \(lines.count) of \(count) steps; the model keeps the steps taken")
-        }
-        return MimeBundle(plain: lines.joined(separator: "\n"))
+        let options = try training(invocation, steps: "count")
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let result = try lab.step(options)
+        state = lab.state
+        return try TrainingReports.steps(result)
     }
 
     private static func train(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        var (lab, data) = try fineTuningInputs(state)
-        let steps = try invocation.requiredInteger("steps")
-        let batch = try invocation.requiredInteger("batch")
-        let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
-        let offset = lab.steps(in: .finetune)
-        let trainer = Trainer(model: lab.model, config: TrainingConfig(learningRate: Float(try invocation.requiredNumber("lr")), totalSteps: steps))
-        var run = TrainingRun(trainer: trainer,
-                              sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset)),
-                              steps: steps, label: "train")
-        let progress = ProgressDisplay(context: context, label: "train", total: steps)
-        let outcome = try run.run(progress: progress, cancellation: context.cancellation) { record in
-            lab.lossHistory.append(LossPoint(phase: .finetune, step: offset + record.step, loss: record.loss))
-        }
-        // `step` continues with this optimizer and data order, at a constant rate.
-        trainer.config.totalSteps = 0
-        lab.stepper = trainer
-        lab.stepSampler = run.sampler
-        state.lab = lab
-        return try summarize(outcome, what: "train", steps: steps, lab: lab, phase: .finetune)
+        let options = try training(invocation, steps: "steps")
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let result = try lab.train(options, observer: ProgressDisplay(context: context))
+        state = lab.state
+        try TrainingReports.requireCompleted(result, what: "train")
+        return TrainingReports.summary(result, what: "train")
     }
-
-    private static func summarize(_ outcome: TrainingRun.Outcome, what: String, steps: Int, lab: ModelLab,
-                                  phase: LossPoint.Phase) throws(CommandFailure) -> MimeBundle {
-        let losses = outcome.records.map(\.loss)
-        if let divergence = outcome.divergence {
-            throw CommandFailure(.diverged, "\(what): " + divergence + " (\(losses.count) good steps kept)")
-        }
-        if let stopped = outcome.stopped {
-            throw CommandFailure(.stopped, "\(what): \(stopped) (\(losses.count) of \(steps) steps taken and kept)")
-        }
-        if outcome.interrupted {
-            throw CommandFailure(.interrupted, "\(what) interrupted after \(losses.count) of \(steps) steps; the model keeps the steps taken"
-                                 + (losses.last.map { " (last loss \(String(format: "%.4f", $0)))" } ?? ""))
-        }
-        let first = losses.first.map { String(format: "%.4f", $0) } ?? "—"
-        let last = losses.last.map { String(format: "%.4f", $0) } ?? "—"
-        let text = "\(what): \(losses.count) steps in \(String(format: "%.1f", outcome.seconds)) s, loss \(first) → \(last)"
-        let curve = lab.lossHistory.filter { $0.phase == phase }.map(\.loss)
-        guard let chart = Figures.lossChart(title: "\(phase.rawValue) loss (whole session)", curves: [(phase.rawValue, curve)]) else {
-            return MimeBundle(plain: text)
-        }
-        return MimeBundle(plain: text, html: "<p>\(HTML.escape(text))</p>\n" + chart.svg, svg: chart.svg)
-    }
-
-    // MARK: eval
 
     private static func evaluate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let sets = [("pre-training", state.pretrainData), ("fine-tuning", state.finetuneData)].compactMap { name, data in data.map { (name, $0) } }
-        guard !sets.isEmpty else {
-            throw CommandFailure(.command, "no data to evaluate on: choose it with `data pretrain builtin:tinystories` or `data finetune builtin:identity`")
-        }
-        let seqLen = try TrainingRun.sequenceLength(invocation, model: lab.model)
-        var table = ResultTable(["data", "source", "split", "loss", "perplexity", "tokens"], numericColumns: [3, 4, 5])
-        for (name, data) in sets {
-            guard let result = try Evaluation.loss(of: lab.model, on: data, batch: try invocation.requiredInteger("batch"), seqLen: seqLen,
-                                                   maxBatches: try invocation.requiredInteger("batches")) else {
-                table.append([name, data.source, "—", "—", "—", "0"])
-                continue
-            }
-            table.append([name, data.source, result.split.description, String(format: "%.4f", result.loss),
-                          String(format: "%.2f", exp(result.loss)), result.tokens.grouped])
-        }
-        return table.bundle
+        let options = EvaluationOptions(budget: Evaluation.Budget(tokens: invocation.integer("tokens"), batches: invocation.integer("batches")),
+                                        shape: try BatchShape(invocation))
+        let report = try Lab(state: state, cancellation: context.cancellation).evaluate(options)
+        return TrainingReports.evaluation(report)
     }
 
-    // MARK: generate
-
     private static func generate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let lab = try state.requireLab()
-        let prompt = try invocation.requiredText("prompt")
-        let tokens = ByteTokenizer.encode(prompt)
-        guard !tokens.isEmpty else {
-            throw CommandFailure(.argument, "the prompt is empty", at: invocation.location(of: "prompt"))
-        }
-        let sampling = SamplingConfig(temperature: Float(try invocation.requiredNumber("temperature")),
-                                      topK: try invocation.requiredInteger("top_k"),
-                                      seed: invocation.integer("seed").map(UInt64.init) ?? state.seed)
-        let stop = prompt.contains("<|im_start|>") ? ByteTokenizer.imEnd : ByteTokenizer.endOfText
-        let produced = lab.model.generate(prompt: tokens, maxNewTokens: try invocation.requiredInteger("max"), sampling: sampling, stopToken: stop)
-        let text = ByteTokenizer.decode(produced)
-        return MimeBundle(plain: text, html: "<pre class=\"loralab-generation\"><span style=\"color:#888\">\(HTML.escape(prompt))</span><b>\(HTML.escape(text))</b></pre>")
+        let options = GenerationOptions(prompt: try invocation.requiredText("prompt"), promptLocation: invocation.location(of: "prompt"),
+                                        maxTokens: try invocation.requiredInteger("max"),
+                                        temperature: try invocation.requiredNumber("temperature"),
+                                        topK: try invocation.requiredInteger("top_k"),
+                                        seed: invocation.integer("seed").map(UInt64.init))
+        let result = try Lab(state: state, cancellation: context.cancellation).generate(options)
+        return TrainingReports.generation(result)
+    }
+
+    // MARK: Binding
+
+    /// steps (or step's count), lr, batch and seq.
+    static func training(_ invocation: Invocation, steps: String) throws(CommandFailure) -> TrainingOptions {
+        TrainingOptions(steps: try invocation.requiredInteger(steps), learningRate: try invocation.requiredNumber("lr"),
+                        shape: try BatchShape(invocation))
     }
 }

@@ -21,6 +21,29 @@ enum Figures {
                   series: curves.map { LineChart.Series(name: $0.name, values: $0.losses.map(Double.init)) })
     }
 
+    /// One mean curve per name with a min–max band over its runs (seeds).
+    static func bandChart(title: String, curves: [(name: String, runs: [[Float]])]) -> Figure? {
+        let series: [LineChart.Series] = curves.compactMap { curve in
+            let length = curve.runs.map(\.count).min() ?? 0
+            guard length > 0 else { return nil }
+            let columns = (0..<length).map { step in curve.runs.map { Double($0[step]) } }
+            return LineChart.Series(name: curve.name, values: columns.map { $0.reduce(0, +) / Double($0.count) },
+                                    low: columns.map { $0.min()! }, high: columns.map { $0.max()! })
+        }
+        guard !series.isEmpty else { return nil }
+        let chart = LineChart(title: title, xLabel: "step", yLabel: "loss", series: series)
+        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+    }
+
+    /// One measured value against a swept parameter, with its min–max band.
+    static func sweepChart(title: String, xLabel: String, points: [(x: Double, mean: Double, low: Double, high: Double)]) -> Figure? {
+        guard !points.isEmpty else { return nil }
+        var series = LineChart.Series(name: "eval finetune", points: points.map { ($0.x, $0.mean) })
+        series.band = points.map { ($0.x, $0.low, $0.high) }
+        let chart = LineChart(title: title, xLabel: xLabel, yLabel: "loss", series: [series])
+        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+    }
+
     static func spectrumChart(title: String, spectra: [(name: String, values: [Float])], rank: Int?) -> Figure? {
         guard spectra.contains(where: { $0.values.contains { $0 > 0 } }) else { return nil }
         let chart = SpectrumChart(title: title, spectra: spectra.map { .init(name: $0.name, values: $0.values.map(Double.init)) }, rank: rank)

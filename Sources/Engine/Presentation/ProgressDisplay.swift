@@ -2,33 +2,45 @@ import Charts
 import Foundation
 import MiniMind
 
-/// A live progress output: one display (with an id) created at the start and
-/// replaced in place as training goes — a progress line for terminals, a bar
-/// and a loss chart for notebooks.
-final class ProgressDisplay {
+/// A live progress output: one display (with an id) created when a run
+/// begins and replaced in place as training goes — a progress line for
+/// terminals, a bar and a loss chart for notebooks. The Lab drives it through
+/// `TrainingObserver`; each run it begins gets a display of its own.
+final class ProgressDisplay: TrainingObserver {
     private let context: CommandContext
-    private let label: String
-    private let displayID: String
+    private var label = ""
+    private var displayID = ""
     private var lastUpdate = Date.distantPast
     /// Earlier curves to draw beside the live one (compare).
-    var background: [(name: String, losses: [Float])] = []
+    private var background: [LossCurve] = []
 
-    init(context: CommandContext, label: String, total: Int) {
+    init(context: CommandContext) {
         self.context = context
-        self.label = label
+    }
+
+    func began(_ run: ObservedRun) {
+        label = run.part.map { "compare \($0.number)/\($0.of) \(run.name)" } ?? run.name
+        background = run.earlier
         displayID = "loralab-progress-" + UUID().uuidString
-        context.publish(.display(bundle(step: 0, total: total, records: [], seconds: 0, note: nil), displayID: displayID))
+        lastUpdate = .distantPast
+        context.publish(.display(bundle(step: 0, total: run.steps, records: [], seconds: 0, note: nil), displayID: displayID))
     }
 
     /// At most five updates a second, so a fast loop does not flood the front end.
-    func update(step: Int, total: Int, records: [StepRecord], seconds: Double) {
+    func progressed(step: Int, total: Int, records: [StepRecord], seconds: Double) {
         let now = Date()
         guard now.timeIntervalSince(lastUpdate) >= 0.2 else { return }
         lastUpdate = now
         context.publish(.updateDisplay(bundle(step: step, total: total, records: records, seconds: seconds, note: nil), displayID: displayID))
     }
 
-    func finish(step: Int, total: Int, records: [StepRecord], seconds: Double, note: String?) {
+    func ended(step: Int, total: Int, records: [StepRecord], seconds: Double, how: TrainingRun.Ending) {
+        let note: String? = switch how {
+        case .completed: nil
+        case .interrupted: "interrupted"
+        case .diverged(let number): "diverged at step \(number)"
+        case .stopped(let number): "stopped before step \(number)"
+        }
         context.publish(.updateDisplay(bundle(step: step, total: total, records: records, seconds: seconds, note: note), displayID: displayID))
     }
 

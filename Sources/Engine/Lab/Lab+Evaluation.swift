@@ -1,0 +1,63 @@
+import Corpus
+import MiniMind
+
+/// `eval`: how much of each held-out split, in batches of which shape.
+struct EvaluationOptions {
+    var budget: Evaluation.Budget
+    var shape: BatchShape
+}
+
+/// The loss on each chosen data set (nil when it has no target token within reach).
+struct EvaluationReport {
+    struct Entry {
+        var role: DataRole
+        var source: String
+        var result: Evaluation.Result?
+    }
+    var entries: [Entry]
+}
+
+/// `generate`: the prompt and how to sample.
+struct GenerationOptions {
+    var prompt: String
+    var promptLocation: SourceLocation
+    var maxTokens: Int
+    var temperature: Double
+    var topK: Int
+    /// nil: the session seed.
+    var seed: UInt64?
+}
+
+struct GenerationResult {
+    var prompt: String
+    var continuation: String
+}
+
+extension Lab {
+    func evaluate(_ options: EvaluationOptions) throws(CommandFailure) -> EvaluationReport {
+        let lab = try requireModel()
+        let sets = DataRole.allCases.compactMap { role in state.data(for: role).map { (role, $0) } }
+        guard !sets.isEmpty else {
+            throw CommandFailure(.command, "no data to evaluate on: choose it with `data pretrain builtin:tinystories` or `data finetune builtin:identity`")
+        }
+        let seqLen = try options.shape.sequenceLength(for: lab.model)
+        var entries: [EvaluationReport.Entry] = []
+        for (role, data) in sets {
+            let result = try Evaluation.loss(of: lab.model, on: data, batch: options.shape.batch, seqLen: seqLen, budget: options.budget)
+            entries.append(EvaluationReport.Entry(role: role, source: data.source, result: result))
+        }
+        return EvaluationReport(entries: entries)
+    }
+
+    func generate(_ options: GenerationOptions) throws(CommandFailure) -> GenerationResult {
+        let lab = try requireModel()
+        let tokens = ByteTokenizer.encode(options.prompt)
+        guard !tokens.isEmpty else {
+            throw CommandFailure(.argument, "the prompt is empty", at: options.promptLocation)
+        }
+        let sampling = SamplingConfig(temperature: Float(options.temperature), topK: options.topK, seed: options.seed ?? state.seed)
+        let stop = options.prompt.contains("<|im_start|>") ? ByteTokenizer.imEnd : ByteTokenizer.endOfText
+        let produced = lab.model.generate(prompt: tokens, maxNewTokens: options.maxTokens, sampling: sampling, stopToken: stop)
+        return GenerationResult(prompt: options.prompt, continuation: ByteTokenizer.decode(produced))
+    }
+}
