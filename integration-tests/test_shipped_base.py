@@ -53,7 +53,7 @@ def test_model_load_prints_the_version_and_hash_and_eval_reproduces_the_loss(tmp
     row = next(line for line in output.splitlines() if line.startswith("pre-training") and "held-out" in line)
     loss = float(row.split("held-out", 1)[1].split()[0])
     assert abs(loss - record["held_out_loss"]) <= LOSS_TOLERANCE, (loss, record["held_out_loss"])
-    assert int(row.split()[-1].replace(",", "")) == record["held_out_tokens"]
+    assert int(row.split()[-2].replace(",", "")) == record["held_out_tokens"]
 
 
 def test_the_base_loads_in_well_under_a_second(tmp_path):

@@ -15,6 +15,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case noPyTorchReader(path: String)
     case adapterRefused(String)
     case writeFailed(path: String, reason: String)
+    /// The caller refused what the file describes (a model too large for memory).
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .noPyTorchReader(let path): return "\(path) is a PyTorch file and no PyTorch reader is available"
         case .adapterRefused(let reason): return reason
         case .writeFailed(let path, let reason): return "cannot write \(path): \(reason)"
+        case .refused(let reason): return reason
         }
     }
 }

@@ -52,8 +52,11 @@ public enum HuggingFaceFolder {
     }
 
     /// Reads a folder into a new model. Nothing outside the returned value is
-    /// touched, so a failure leaves the caller's state as it was.
-    public static func load(from folder: URL, pyTorchReader: PyTorchStateDictReader? = nil) throws(CheckpointError) -> Loaded {
+    /// touched, so a failure leaves the caller's state as it was. `admit` sees
+    /// the configuration before any weight is allocated and may refuse it
+    /// (returning why): the engine refuses a model that will not fit in memory.
+    public static func load(from folder: URL, pyTorchReader: PyTorchStateDictReader? = nil,
+                            admit: (ModelConfig) -> String? = { _ in nil }) throws(CheckpointError) -> Loaded {
         guard CheckpointFiles.isFolder(folder) else { throw .notAFolder(folder.path) }
         let configURL = folder.appendingPathComponent("config.json")
         guard CheckpointFiles.exists(configURL) else { throw .missingFile(folder: folder.path, expected: "config.json") }
@@ -69,6 +72,7 @@ public enum HuggingFaceFolder {
         }
         let provenanceURL = folder.appendingPathComponent(BaseProvenance.fileName)
         let provenance = CheckpointFiles.exists(provenanceURL) ? try BaseProvenance.parse(try CheckpointFiles.readJSON(provenanceURL)) : nil
+        if let refusal = admit(parsed.config) { throw .refused(refusal) }
         let model = Model(config: parsed.config, seed: 0)
         try ModelTensors.load(tensors, into: model, file: file)
         func optionalData(_ name: String) -> Data? { try? Data(contentsOf: folder.appendingPathComponent(name)) }

@@ -27,6 +27,10 @@ public struct MemoryEstimate: Sendable, Equatable {
 }
 
 extension ModelConfig {
+    /// A sanity bound on the context a model may have: training's attention
+    /// scratch grows with its square. What fits is decided by memory.
+    public static let maxContext = 65_536
+
     /// A freshly built model: its parameters and rotary tables.
     public var modelEstimate: MemoryEstimate {
         let rotaryTables = 2 * maxSeq * (headDim / 2)

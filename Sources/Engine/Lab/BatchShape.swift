@@ -11,8 +11,9 @@ struct BatchShape {
     var seqLocation: SourceLocation
 
     static let defaultSequenceLength = 128
-    /// Tokens per step at most, so one batch's activations and logits stay within memory.
-    static let maxTokensPerStep = 16_384
+    /// A sanity bound on tokens per step (a typo like batch=80000); what fits is
+    /// decided by memory (Lab+Memory.swift), not by this.
+    static let maxTokensPerStep = 1 << 22
 
     /// The sequence length for `model`, checked against its context and the token limit.
     func sequenceLength(for model: Model) throws(CommandFailure) -> Int {
@@ -27,7 +28,7 @@ struct BatchShape {
             length = min(Self.defaultSequenceLength, context)
         }
         guard batch * length <= Self.maxTokensPerStep else {
-            throw CommandFailure(.argument, "batch × seq = \(batch) × \(length) = \((batch * length).grouped) tokens per step is more than \(Self.maxTokensPerStep.grouped); use a smaller batch or seq",
+            throw CommandFailure(.argument, "batch × seq = \(batch) × \(length) = \((batch * length).grouped) tokens per step is more than LoRA Lab's bound of \(Self.maxTokensPerStep.grouped); use a smaller batch or seq",
                                  at: batchLocation)
         }
         return length

@@ -96,6 +96,8 @@ extension Lab {
         let batch = training.shape.batch
         let seqLen = try training.shape.sequenceLength(for: base)
         let seeds = options.seeds ?? [state.seed]
+        // A copy of the base per seed is kept until its strategy's rate is chosen, plus the one training.
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: seeds.count + 1, at: training.shape.batchLocation)
         let rates = options.learningRates ?? [training.learningRate]
         let choosing = options.learningRates != nil
         if choosing, data.dataset.validation.isEmpty {

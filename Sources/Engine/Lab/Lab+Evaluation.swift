@@ -41,6 +41,7 @@ extension Lab {
             throw CommandFailure(.command, "no data to evaluate on: choose it with `data pretrain builtin:tinystories` or `data finetune builtin:identity`")
         }
         let seqLen = try options.shape.sequenceLength(for: lab.model)
+        try checkForwardMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, at: options.shape.batchLocation)
         var entries: [EvaluationReport.Entry] = []
         for (role, data) in sets {
             let result = try Evaluation.loss(of: lab.model, on: data, batch: options.shape.batch, seqLen: seqLen, budget: options.budget)

@@ -85,13 +85,13 @@ extension Lab {
     /// Replaces the session's model by one read from a Hugging Face folder; a failed load changes nothing.
     mutating func loadModel(from folder: PathOption) throws(CommandFailure) -> LoadedModel {
         let loaded: HuggingFaceFolder.Loaded
-        do { loaded = try HuggingFaceFolder.load(from: folder.url, pyTorchReader: Self.pyTorchReader) } catch {
+        do {
+            // Refused from its config.json, before a weight is allocated, when it will not fit.
+            loaded = try HuggingFaceFolder.load(from: folder.url, pyTorchReader: Self.pyTorchReader) { config in
+                MemoryBudget.live.refusal(config.modelEstimate, for: "this model (\(config.parameterCount.grouped) parameters)")
+            }
+        } catch {
             throw folder.failure(error)
-        }
-        let config = loaded.model.config
-        if config.parameterCount > 300_000_000 {
-            throw CommandFailure(.command, "this model is too large for LoRA Lab (\(config.parameterCount.grouped) parameters; limit 300,000,000)",
-                                 at: folder.location)
         }
         state.lab = ModelLab(model: loaded.model, origin: "load \"\(folder.written)\"")
         return LoadedModel(folder: folder.url, loaded: loaded)

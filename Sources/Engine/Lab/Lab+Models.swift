@@ -54,11 +54,14 @@ extension Lab {
         if let problem = config.validationError {
             throw CommandFailure(.argument, "cannot build this model: \(problem)", at: options.shapeLocation)
         }
-        // Keep a typo (dim=76800) from exhausting memory before anything is built.
-        if config.parameterCount > 300_000_000 || config.maxSeq > 8192 {
-            throw CommandFailure(.argument, "this model would be too large for LoRA Lab (\(config.parameterCount.grouped) parameters, context \(config.maxSeq); limits 300,000,000 and 8,192)",
+        // A typo (dim=76800) must not exhaust memory before anything is built: the
+        // estimate against what is available, and a sanity bound on the context
+        // (attention's scratch grows with its square).
+        if config.maxSeq > ModelConfig.maxContext {
+            throw CommandFailure(.argument, "a context of \(config.maxSeq.grouped) tokens is more than LoRA Lab's bound of \(ModelConfig.maxContext.grouped)",
                                  at: options.shapeLocation)
         }
+        try MemoryBudget.live.check(config.modelEstimate, for: "this model (\(config.parameterCount.grouped) parameters)", at: options.shapeLocation)
         let model = Model(config: config, seed: options.seed ?? state.seed)
         state.lab = ModelLab(model: model, origin: ([options.preset] + options.writtenSettings).joined(separator: " "))
         let square = Set(model.linears.filter(\.isSquare).map { MatrixNames.short($0).split(separator: ".").last.map(String.init) ?? "" })

@@ -72,6 +72,7 @@ extension Lab {
         let seqLen = try options.shape.sequenceLength(for: base)
         let batch = options.shape.batch
         let seeds = options.seeds ?? [state.seed]
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: seeds.count + 1, at: options.shape.batchLocation)
         var pretrainingBefore: Evaluation.Result?
         if let pretraining = state.pretrainData {
             pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)

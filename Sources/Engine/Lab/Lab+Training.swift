@@ -47,6 +47,7 @@ extension Lab {
             throw CommandFailure(.command, "pretrain trains the whole base model; remove adapters with `lora detach` or start from a fresh `model`")
         }
         let seqLen = try options.shape.sequenceLength(for: model)
+        try checkTrainingMemory(model, batch: options.shape.batch, seqLen: seqLen, trainingBase: true, at: options.shape.batchLocation)
         let offset = lab.steps(in: .pretrain)
         let sampler = try TrainingRun.sampler(for: data, batch: options.shape.batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset))
         model.setBaseTrainable(true)
@@ -68,6 +69,7 @@ extension Lab {
     mutating func train(_ options: TrainingOptions, observer: TrainingObserver?) throws(CommandFailure) -> TrainingResult {
         var (lab, data) = try fineTuningInputs()
         let seqLen = try options.shape.sequenceLength(for: lab.model)
+        try checkTrainingMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, at: options.shape.batchLocation)
         let offset = lab.steps(in: .finetune)
         let trainer = Trainer(model: lab.model, config: TrainingConfig(learningRate: Float(options.learningRate), totalSteps: options.steps))
         var run = TrainingRun(trainer: trainer,
@@ -90,6 +92,8 @@ extension Lab {
     mutating func step(_ options: TrainingOptions) throws(CommandFailure) -> TrainingResult {
         var (lab, data) = try fineTuningInputs()
         let seqLen = try options.shape.sequenceLength(for: lab.model)
+        try checkTrainingMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, optimizerKept: lab.stepper != nil,
+                                at: options.shape.batchLocation)
         let rate = Float(options.learningRate)
         let trainer = lab.stepper ?? Trainer(model: lab.model, config: TrainingConfig(learningRate: rate))
         trainer.config.learningRate = rate

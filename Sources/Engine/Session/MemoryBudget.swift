@@ -17,12 +17,17 @@ struct MemoryBudget: Sendable {
 
     /// Throws when `estimate` (bytes beyond what is allocated now) exceeds the usable share of what is available.
     func check(_ estimate: MemoryEstimate, for what: String, at location: SourceLocation? = nil) throws(CommandFailure) {
-        guard let limit = available() else { return } // nowhere to read a limit from: nothing to refuse by
+        if let refusal = refusal(estimate, for: what) { throw CommandFailure(.command, refusal, at: location) }
+    }
+
+    /// Why `estimate` will not fit, or nil when it does (or when no limit can be read).
+    func refusal(_ estimate: MemoryEstimate, for what: String) -> String? {
+        guard let limit = available() else { return nil }
         let usable = Int(Double(limit.bytes) * Self.usableShare)
-        guard estimate.total > usable else { return }
-        throw CommandFailure(.command, "\(what) needs about \(Self.gibibytes(estimate.total)) (\(Self.breakdown(estimate))), "
-                             + "but \(Self.gibibytes(limit.bytes)) is available to this process (\(limit.source)); "
-                             + "make it smaller (dim, layers, ffn, batch or seq)", at: location)
+        guard estimate.total > usable else { return nil }
+        return "\(what) needs about \(Self.gibibytes(estimate.total)) (\(Self.breakdown(estimate))), "
+            + "but \(Self.gibibytes(limit.bytes)) is available to this process (\(limit.source)); "
+            + "make it smaller (dim, layers, ffn, batch or seq)"
     }
 
     static func gibibytes(_ bytes: Int) -> String {
