@@ -190,7 +190,7 @@ struct TransactionTests {
         (Stage.adapted, "finetune targets=ffn"),                  // adapters attached
         (Stage.adapted, "pretrain steps=2 batch=2 seq=64"),       // adapters attached
         (Stage.merged, "step batch=2 seq=64"),                    // merged adapters do not train
-        (Stage.adapted, "step batch=600 seq=32"),                 // more tokens per step than allowed
+        (Stage.adapted, "step batch=200000 seq=32"),                 // more tokens per step than allowed
         (Stage.adapted, "train steps=3 batch=2 seq=2"),           // no batch with targets before the first step
         (Stage.adapted, "step 3 batch=2 seq=2 lr=5e-4"),          // the same, after `step` has set the rate
         (Stage.adapted, "step lr=1e30 batch=2 seq=64"),           // diverges at its first step: refused, nothing written

@@ -39,13 +39,11 @@ enum LoRACommands {
                     handler: attach),
         CommandSpec("lora", "merge", area: .lora, summary: "fold the adapters into the weights: W += s·BA",
                     handler: { _, state, context in
-                        let count = try Lab(state: state, cancellation: context.cancellation).mergeAdapters()
-                        return MimeBundle(plain: "merged \(count) adapters into their weights (W += s·BA)")
+                        AdapterReports.merged(try Lab(state: state, cancellation: context.cancellation).mergeAdapters())
                     }),
         CommandSpec("lora", "unmerge", area: .lora, summary: "take merged adapters back out of the weights",
                     handler: { _, state, context in
-                        let count = try Lab(state: state, cancellation: context.cancellation).unmergeAdapters()
-                        return MimeBundle(plain: "unmerged \(count) adapters (W −= s·BA)")
+                        AdapterReports.unmerged(try Lab(state: state, cancellation: context.cancellation).unmergeAdapters())
                     }),
         CommandSpec("lora", "detach", area: .lora, summary: "remove the adapters (merged updates stay in the weights, unmerged ones are dropped)",
                     handler: { _, state, context in

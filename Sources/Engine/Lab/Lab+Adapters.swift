@@ -77,6 +77,14 @@ extension Lab {
                                  + (selector.terms.contains(.square) ? " (no matrix is square)" : ""),
                                  at: options.targetsLocation)
         }
+        // A and B (and DoRA's magnitude and W + sBA), each trainable value with its gradient.
+        let config = options.config
+        let adapterFloats = model.selectedLinears(selector).reduce(0) { total, linear in
+            total + 2 * (config.rank * (linear.inFeatures + linear.outFeatures) + (config.dora ? linear.outFeatures : 0))
+                + (config.dora ? linear.inFeatures * linear.outFeatures : 0)
+        }
+        try MemoryBudget.live.check(MemoryEstimate(weights: adapterFloats * MemoryLayout<Float>.size), for: "these adapters",
+                                    at: options.verbLocation)
         let attached: [Linear]
         do {
             attached = try model.attachLoRA(selector, config: options.config, seed: state.seed)
@@ -101,18 +109,18 @@ extension Lab {
                             modelParameters: model.parameterCount)
     }
 
-    /// W += s·BA for every adapter; returns how many.
-    func mergeAdapters() throws(CommandFailure) -> Int {
+    /// Folds every adapter into its weight (W += s·BA; DoRA: W = m·(W + sBA)/‖W + sBA‖ per row).
+    func mergeAdapters() throws(CommandFailure) -> MergeResult {
         let lab = try requireModel()
         try Self.adapt { () throws(AdaptationError) in try lab.model.mergeAdapters() }
-        return lab.model.adaptedLinears.count
+        return MergeResult(lab.model)
     }
 
-    /// W −= s·BA for every merged adapter; returns how many adapters there are.
-    func unmergeAdapters() throws(CommandFailure) -> Int {
+    /// Takes every merged adapter back out of its weight.
+    func unmergeAdapters() throws(CommandFailure) -> MergeResult {
         let lab = try requireModel()
         try Self.adapt { () throws(AdaptationError) in try lab.model.unmergeAdapters() }
-        return lab.model.adaptedLinears.count
+        return MergeResult(lab.model)
     }
 
     /// Removes the adapters; returns how many there were.
@@ -141,5 +149,16 @@ extension Lab {
         } catch {
             throw CommandFailure(.command, error.description)
         }
+    }
+}
+
+/// How many adapters a merge or unmerge touched, and how many of them are DoRA (whose merge is not W += s·BA).
+struct MergeResult {
+    var adapters: Int
+    var dora: Int
+
+    init(_ model: Model) {
+        adapters = model.adaptedLinears.count
+        dora = model.adaptedLinears.filter { $0.update?.kind == .dora }.count
     }
 }

@@ -3,6 +3,23 @@ import MiniMind
 
 /// The words and tables of `lora`, `lora merge | unmerge | detach` and `show lora`.
 enum AdapterReports {
+    /// `merged 8 adapters into their weights (W += s·BA)`, naming DoRA's own rule when there are DoRA adapters.
+    static func merged(_ result: MergeResult) -> MimeBundle {
+        MimeBundle(plain: "merged \(result.adapters) adapters into their weights (\(rule(result, lora: "W += s·BA", dora: "W = m·(W + sBA)/‖W + sBA‖ per row")))")
+    }
+
+    static func unmerged(_ result: MergeResult) -> MimeBundle {
+        MimeBundle(plain: "unmerged \(result.adapters) adapters (\(rule(result, lora: "W −= s·BA", dora: "W = W′·‖W + sBA‖/m − sBA per row")))")
+    }
+
+    private static func rule(_ result: MergeResult, lora: String, dora: String) -> String {
+        switch result.dora {
+        case 0: lora
+        case result.adapters: "DoRA: " + dora
+        default: "LoRA: \(lora); DoRA: \(dora)"
+        }
+    }
+
     static func attached(_ result: AttachResult) -> MimeBundle {
         MimeBundle(plain: "attached \(result.attached.count) \(result.config.dora ? "DoRA " : "")adapters (\(UpdateDescriptions.kindsSummary(result.attached))), "
                    + "rank \(result.config.rank), scale \(Double(result.scale).formatted): "
