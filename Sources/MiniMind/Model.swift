@@ -25,6 +25,13 @@ public final class Model: @unchecked Sendable {
     /// the writes no `ModelJournal` records, counted so that a command's
     /// journal can tell whether training moved the weights.
     public internal(set) var trainingStepsApplied = 0
+    /// Asked before each block of a training pass, forward and backward: when
+    /// it answers true the pass ends there (`lastPassStopped`), so that a long
+    /// step on a large preset can be interrupted within a block's time. Set by
+    /// `Trainer.step` for the length of one step.
+    var stopBetweenBlocks: (() -> Bool)?
+    /// Whether the last training pass ended early at `stopBetweenBlocks`; its gradients are then incomplete.
+    public internal(set) var lastPassStopped = false
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
@@ -109,6 +116,10 @@ public final class Model: @unchecked Sendable {
         Embedding.forward(output: acts.residual(0).pointer, tokens: tokens, table: embedding.value.pointer,
                           rows: rows, dim: c.dim)
         for (l, block) in blocks.enumerated() {
+            if training, stopBetweenBlocks?() == true {
+                lastPassStopped = true
+                return acts
+            }
             let pass = BlockPass(config: c, activations: acts, layer: acts.layers[l], rotary: rotary,
                                  attention: attention, training: training)
             for (s, sublayer) in block.sublayers.enumerated() {
@@ -152,9 +163,11 @@ public final class Model: @unchecked Sendable {
         checkShape(tokens: tokens, targets: targets, batch: batch, seqLen: seqLen)
         let counted = targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
         if counted == 0 { return .nan }
+        lastPassStopped = false
         return tokens.withUnsafeBufferPointer { tok in
             targets.withUnsafeBufferPointer { tgt in
                 let acts = forward(tokens: tok.baseAddress!, batch: batch, seqLen: seqLen, training: true)
+                if lastPassStopped { return .nan }
                 let result = CrossEntropy.lossAndGradientInPlace(
                     logits: acts.logits.pointer, targets: tgt.baseAddress!, rows: batch * seqLen,
                     vocab: config.vocabSize, scale: 1 / Float(counted))
@@ -211,6 +224,10 @@ public final class Model: @unchecked Sendable {
 
         let lowest = lowestBlockNeedingGradient
         for l in stride(from: blocks.count - 1, through: lowest, by: -1) {
+            if stopBetweenBlocks?() == true {
+                lastPassStopped = true
+                return
+            }
             let block = blocks[l]
             let pass = BlockPass(config: c, activations: acts, layer: acts.layers[l], rotary: rotary,
                                  attention: attention, training: true)

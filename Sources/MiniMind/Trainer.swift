@@ -25,6 +25,8 @@ public struct StepRecord: Sendable, Equatable {
     public var learningRate: Float
     /// Set when the step was refused: weights and optimizer state are as they were before it.
     public var refusal: StepRefusal? = nil
+    /// Set when `shouldStop` ended the step between blocks: nothing was updated.
+    public var stopped = false
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -87,10 +89,19 @@ public final class Trainer: @unchecked Sendable {
     /// a step that would harm the model changes nothing and returns a record
     /// with its `refusal`.
     @discardableResult
-    public func step(tokens: [Int32], targets: [Int32], batch: Int, seqLen: Int) -> StepRecord {
+    /// `shouldStop` is asked between blocks (forward and backward); when it
+    /// answers true the step ends there and changes nothing (`stopped`), so an
+    /// interrupt need not wait for a whole step of a large model.
+    public func step(tokens: [Int32], targets: [Int32], batch: Int, seqLen: Int,
+                     shouldStop: (() -> Bool)? = nil) -> StepRecord {
         for p in trainable { p.gradient?.zero() }
+        model.stopBetweenBlocks = shouldStop
         let loss = model.lossAndBackward(tokens: tokens, targets: targets, batch: batch, seqLen: seqLen)
+        model.stopBetweenBlocks = nil
         let rate = schedule.rate(at: optimizer.stepCount)
+        if model.lastPassStopped {
+            return StepRecord(step: optimizer.stepCount, loss: .nan, gradientNorm: .nan, learningRate: rate, stopped: true)
+        }
         func refused(_ reason: StepRefusal, norm: Float) -> StepRecord {
             StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate, refusal: reason)
         }

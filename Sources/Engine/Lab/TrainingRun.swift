@@ -48,6 +48,7 @@ struct TrainingRun {
                 observer?.ended(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), how: .interrupted)
                 return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
             }
+            let samplerBefore = sampler
             let batch: TrainingBatch
             do {
                 batch = try Self.batchWithTargets(&sampler)
@@ -60,7 +61,14 @@ struct TrainingRun {
                 return Outcome(records: records, interrupted: false, seconds: Date().timeIntervalSince(start),
                                stopped: "stopped before step \(number): \(error.message)")
             }
-            let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen)
+            let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen,
+                                      shouldStop: { cancellation.isRaised })
+            if record.stopped {
+                // Interrupted between blocks: the step changed nothing, and its batch is drawn again next time.
+                sampler = samplerBefore
+                observer?.ended(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), how: .interrupted)
+                return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
+            }
             if let refusal = record.refusal {
                 let number = stepOffset + index + 1
                 observer?.ended(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), how: .diverged(step: number))

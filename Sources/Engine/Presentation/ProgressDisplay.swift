@@ -50,7 +50,10 @@ final class ProgressDisplay: TrainingObserver {
         let chart = Figures.lossLineChart(title: "\(label) loss",
                                           curves: background + [(label, records.map(\.loss))])
         let hasCurve = !records.isEmpty || background.contains { !$0.losses.isEmpty }
+        // The chart also as image/svg+xml, so that a notebook converted to HTML, or a
+        // front end without HTML, keeps it as a picture.
         return MimeBundle(plain: "\(label) " + view.text() + suffix,
-                          html: "<div><code>\(HTML.escape(label))</code>\(HTML.escape(suffix))</div>" + view.html(lossChart: hasCurve ? chart : nil))
+                          html: "<div><code>\(HTML.escape(label))</code>\(HTML.escape(suffix))</div>" + view.html(lossChart: hasCurve ? chart : nil),
+                          svg: hasCurve ? chart.svg() : nil)
     }
 }
