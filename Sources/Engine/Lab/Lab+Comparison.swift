@@ -96,8 +96,8 @@ extension Lab {
         let batch = training.shape.batch
         let seqLen = try training.shape.sequenceLength(for: base)
         let seeds = options.seeds ?? [state.seed]
-        // A copy of the base per seed is kept until its strategy's rate is chosen, plus the one training.
-        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: seeds.count + 1, at: training.shape.batchLocation)
+        // The copy each run trains beside the base (dropped once evaluated).
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: training.shape.batchLocation)
         let rates = options.learningRates ?? [training.learningRate]
         let choosing = options.learningRates != nil
         if choosing, data.dataset.validation.isEmpty {
@@ -108,80 +108,47 @@ extension Lab {
         if let pretraining = state.pretrainData {
             pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
         }
-        let runCount = contenders.count * rates.count * seeds.count
-        var finished: [LossCurve] = []
-        var results: [StrategyResult] = []
+        // Every (strategy, rate, seed) is independent of the others: one list, performed at once.
+        var runs: [IndependentRun] = []
         for contender in contenders {
-            let label = "\(contender.label) r=\(contender.rank)"
-            var trials: [LearningRateTrial] = []
-            var best: (rate: Double, validation: Double, runs: [(seed: UInt64, model: Model, losses: [Float], matrices: Int, parameters: Int)])?
             for rate in rates {
-                var runs: [(seed: UInt64, model: Model, losses: [Float], matrices: Int, parameters: Int)] = []
-                var diverged = false
                 for seed in seeds {
-                    let candidate = base.copy()
-                    let attached: [Linear]
-                    do {
-                        attached = try candidate.attachLoRA(contender.selector, config: LoRAConfig(rank: contender.rank), seed: seed)
-                    } catch {
-                        throw CommandFailure(.command, error.description, at: options.verbLocation)
-                    }
-                    let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: Float(rate), totalSteps: training.steps))
-                    var run = TrainingRun(trainer: trainer, sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: seed),
-                                          steps: training.steps)
-                    let name = label + (choosing ? " lr=\(rate.formatted)" : "") + (seeds.count > 1 ? " seed=\(seed)" : "")
-                    observer?.began(ObservedRun(name: name, steps: training.steps, part: (finished.count + 1, runCount), earlier: finished))
-                    let outcome = try run.run(observer: observer, cancellation: cancellation)
-                    if outcome.interrupted {
-                        throw CommandFailure(.interrupted, "compare interrupted during \(name); the session is unchanged")
-                    }
-                    if let stopped = outcome.stopped {
-                        throw CommandFailure(.command, "\(name): \(stopped); the session is unchanged")
-                    }
-                    finished.append((name, outcome.records.map(\.loss)))
-                    if let divergence = outcome.divergence {
-                        // A candidate rate that diverges is out of the running; a single rate is an error.
-                        guard choosing else { throw CommandFailure(.command, "\(label): \(divergence); the session is unchanged") }
-                        diverged = true
-                        break
-                    }
-                    runs.append((seed, candidate, outcome.records.map(\.loss), attached.count,
-                                 attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }))
+                    let name = "\(contender.label) r=\(contender.rank)" + (choosing ? " lr=\(rate.formatted)" : "")
+                        + (seeds.count > 1 ? " seed=\(seed)" : "")
+                    runs.append(IndependentRun(targets: contender.label, selector: contender.selector, lora: LoRAConfig(rank: contender.rank),
+                                               learningRate: rate, steps: training.steps, batch: batch, seqLen: seqLen, seed: seed,
+                                               evaluation: options.evaluation, measuresValidation: choosing, mayDiverge: choosing, name: name))
                 }
+            }
+        }
+        let outcomes = try perform(runs, on: base, data: data, verb: "compare", verbLocation: options.verbLocation, observer: observer)
+        var results: [StrategyResult] = []
+        for (strategyIndex, contender) in contenders.enumerated() {
+            var trials: [LearningRateTrial] = []
+            var best: (rate: Double, validation: Double, runs: ArraySlice<IndependentRunResult>)?
+            for (rateIndex, rate) in rates.enumerated() {
+                let first = (strategyIndex * rates.count + rateIndex) * seeds.count
+                let runsAtRate = outcomes[first..<first + seeds.count]
+                // A candidate rate with a diverged seed is out of the running.
+                let diverged = runsAtRate.contains { $0.divergence != nil }
                 var validation: Double?
                 if choosing, !diverged {
-                    var losses: [Double] = []
-                    for run in runs {
-                        if let result = try Evaluation.loss(of: run.model, on: data, split: .validation, batch: batch, seqLen: seqLen) {
-                            losses.append(result.loss)
-                        }
-                    }
+                    let losses = runsAtRate.compactMap { $0.validation?.loss }
                     validation = losses.isEmpty ? nil : losses.reduce(0, +) / Double(losses.count)
                 }
                 trials.append(LearningRateTrial(learningRate: rate, validationLoss: validation))
                 let score = choosing ? validation : 0
                 if let score, best == nil || score < best!.validation {
-                    best = (rate, score, runs)
+                    best = (rate, score, runsAtRate)
                 }
             }
             guard let chosen = best else {
-                throw CommandFailure(.command, "\(label): every learning rate of lrs= diverged; the session is unchanged", at: options.learningRatesLocation)
-            }
-            var seedRuns: [SeedRun] = []
-            for run in chosen.runs {
-                let tail = run.losses.suffix(max(1, run.losses.count / 10))
-                var pretrainingEvaluation: Evaluation.Result?
-                if let pretraining = state.pretrainData {
-                    pretrainingEvaluation = try Evaluation.loss(of: run.model, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
-                }
-                seedRuns.append(SeedRun(seed: run.seed, losses: run.losses, finalLoss: tail.reduce(0, +) / Float(max(1, tail.count)),
-                                        fineTuningEvaluation: try Evaluation.loss(of: run.model, on: data, batch: batch, seqLen: seqLen,
-                                                                                  budget: options.evaluation),
-                                        pretrainingEvaluation: pretrainingEvaluation))
+                throw CommandFailure(.command, "\(contender.label) r=\(contender.rank): every learning rate of lrs= diverged; the session is unchanged",
+                                     at: options.learningRatesLocation)
             }
             results.append(StrategyResult(targets: contender.label, rank: contender.rank, matrices: chosen.runs.first?.matrices ?? 0,
                                           parameters: chosen.runs.first?.parameters ?? 0, learningRate: chosen.rate,
-                                          runs: seedRuns, trials: choosing ? trials : []))
+                                          runs: zip(seeds, chosen.runs).map { $1.seedRun(seed: $0) }, trials: choosing ? trials : []))
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,
                                 batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget,

@@ -72,57 +72,34 @@ extension Lab {
         let seqLen = try options.shape.sequenceLength(for: base)
         let batch = options.shape.batch
         let seeds = options.seeds ?? [state.seed]
-        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: seeds.count + 1, at: options.shape.batchLocation)
+        // The copy each run trains beside the base (dropped once evaluated).
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: options.shape.batchLocation)
         var pretrainingBefore: Evaluation.Result?
         if let pretraining = state.pretrainData {
             pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
         }
         let values = options.values
-        var finished: [LossCurve] = []
-        var points: [SweepPoint] = []
+        var runs: [IndependentRun] = []
         for (index, value) in values.enumerated() {
             // Every parameter but the swept one has a single value.
             let rank = options.parameter == .rank ? options.ranks[index] : options.ranks[0]
             let rate = options.parameter == .lr ? options.learningRates[index] : options.learningRates[0]
             let alpha = options.parameter == .alpha ? options.alphas?[index] : options.alphas?.first
             let steps = options.parameter == .steps ? options.steps[index] : options.steps[0]
-            var runs: [SeedRun] = []
-            var parameters = 0
             for seed in seeds {
-                let candidate = base.copy()
-                let attached: [Linear]
-                do {
-                    attached = try candidate.attachLoRA(selector, config: LoRAConfig(rank: rank, alpha: alpha.map(Float.init)), seed: seed)
-                } catch {
-                    throw CommandFailure(.command, error.description, at: options.verbLocation)
-                }
-                parameters = attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) }
-                let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: Float(rate), totalSteps: steps))
-                var run = TrainingRun(trainer: trainer, sampler: try TrainingRun.sampler(for: data, batch: batch, seqLen: seqLen, seed: seed), steps: steps)
                 let name = "\(options.parameter.rawValue)=\(value.formatted)" + (seeds.count > 1 ? " seed=\(seed)" : "")
-                observer?.began(ObservedRun(name: name, steps: steps, part: (finished.count + 1, values.count * seeds.count), earlier: finished))
-                let outcome = try run.run(observer: observer, cancellation: cancellation)
-                if outcome.interrupted {
-                    throw CommandFailure(.interrupted, "sweep interrupted during \(name); the session is unchanged")
-                }
-                if let divergence = outcome.divergence {
-                    throw CommandFailure(.command, "\(name): \(divergence); the session is unchanged")
-                }
-                if let stopped = outcome.stopped {
-                    throw CommandFailure(.command, "\(name): \(stopped); the session is unchanged")
-                }
-                let losses = outcome.records.map(\.loss)
-                finished.append((name, losses))
-                let tail = losses.suffix(max(1, losses.count / 10))
-                var pretrainingEvaluation: Evaluation.Result?
-                if let pretraining = state.pretrainData {
-                    pretrainingEvaluation = try Evaluation.loss(of: candidate, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
-                }
-                runs.append(SeedRun(seed: seed, losses: losses, finalLoss: tail.reduce(0, +) / Float(max(1, tail.count)),
-                                    fineTuningEvaluation: try Evaluation.loss(of: candidate, on: data, batch: batch, seqLen: seqLen, budget: options.evaluation),
-                                    pretrainingEvaluation: pretrainingEvaluation))
+                runs.append(IndependentRun(targets: options.targets.joined(separator: ","), selector: selector,
+                                           lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init)), learningRate: rate, steps: steps,
+                                           batch: batch, seqLen: seqLen, seed: seed, evaluation: options.evaluation,
+                                           measuresValidation: false, mayDiverge: false, name: name))
             }
-            points.append(SweepPoint(value: value, rank: rank, parameters: parameters, runs: runs))
+        }
+        let outcomes = try perform(runs, on: base, data: data, verb: "sweep", verbLocation: options.verbLocation, observer: observer)
+        var points: [SweepPoint] = []
+        for (index, value) in values.enumerated() {
+            let results = outcomes[index * seeds.count..<(index + 1) * seeds.count]
+            points.append(SweepPoint(value: value, rank: runs[index * seeds.count].lora.rank, parameters: results.first?.parameters ?? 0,
+                                     runs: zip(seeds, results).map { $1.seedRun(seed: $0) }))
         }
         return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
