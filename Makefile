@@ -5,6 +5,7 @@
 #   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl, fuzz-safetensors, fuzz-tokenizer,
 #                                          fuzz-pickle) build and run one libFuzzer target
 #   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
+#   make readme-claims   rewrite README's "What the notebooks show" from the notebooks' own tables
 SHELL := /bin/bash
 APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -18,7 +19,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base notebooks
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base notebooks readme-claims
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -76,6 +77,10 @@ interop-check: build $(INTEROP_VENV)/.ready
 # are the record CI compares against (commit them when they change on purpose).
 notebooks: build kernelspec
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/execute-notebooks.py
+
+# Rewrites README's "What the notebooks show" from the committed notebooks' tables.
+readme-claims: venv
+	$(PY) tools/notebook_claims.py --write
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
