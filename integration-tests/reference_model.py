@@ -60,7 +60,13 @@ class ReferenceModel:
             alpha = pattern("alpha_pattern", config["lora_alpha"])
             assert a.shape[0] == r
             scale = alpha / math.sqrt(r) if config.get("use_rslora") else alpha / r
-            self.w[module + ".weight"] = self.w[module + ".weight"] + scale * (b @ a)
+            merged = self.w[module + ".weight"] + scale * (b @ a)
+            if config.get("use_dora"):
+                # DoRA (Liu et al. 2024, PEFT's use_dora): each output row of W + sBA
+                # rescaled to the learned magnitude m.
+                m = tensors[prefix + module + ".lora_magnitude_vector.weight"].astype(np.float64)
+                merged = merged * (m / np.linalg.norm(merged, axis=1))[:, None]
+            self.w[module + ".weight"] = merged
 
     def logits(self, tokens):
         c, w = self.config, self.w

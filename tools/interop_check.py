@@ -53,17 +53,18 @@ def byte_text(ids):
     return out + pending.decode("utf-8", errors="replace")
 
 
-def check_architecture(workdir, qk_norm):
-    name = "qwen3" if qk_norm else "llama"
+def check_architecture(workdir, qk_norm, dora=False):
+    name = ("qwen3" if qk_norm else "llama") + ("-dora" if dora else "")
     folder = workdir / name
     folder.mkdir()
+    adapters = ("lora targets=q,v,down rank=4 dora=true" if dora else
+                "lora targets=q,v rank=4\nlora targets=down layers=1-2 rank=2 rslora=true")
     out = loralab(folder, f"""
 model tiny qk_norm={'true' if qk_norm else 'false'}
 data pretrain builtin:tinystories
 pretrain steps=30 lr=0.003 batch=8 seq=64
 data finetune builtin:identity
-lora targets=q,v rank=4
-lora targets=down layers=1-2 rank=2 rslora=true
+{adapters}
 step 10 lr=0.01 batch=8 seq=64
 save model "base"
 save adapter "adapter" base="base"
@@ -82,12 +83,20 @@ generate "{PROMPT}" temperature=0 max={NEW_TOKENS}
     difference = float(np.abs(theirs - ours["logits"]).max())
     theirs_continuation = byte_text([t for t in generated if t != 256] if 256 not in generated
                                     else generated[:generated.index(256) + 1])
-    print(f"{base.config.architectures[0]}: max |logits(transformers+PEFT) - logits(LoRA Lab)| = {difference:.3e} "
+    print(f"{base.config.architectures[0]}{' + DoRA' if dora else ''}: max |logits(transformers+PEFT) - logits(LoRA Lab)| = {difference:.3e} "
           f"over {ours['logits'].size} logits")
     print(f"  greedy, LoRA Lab:      {ours_continuation!r}")
     print(f"  greedy, transformers:  {theirs_continuation!r}")
     assert difference <= 1e-4, difference
     assert ours_continuation == theirs_continuation.rstrip("\n").split("\n")[-1] or ours_continuation == theirs_continuation
+    if dora:
+        # What PEFT itself writes for DoRA (its key names, its config) loads back with the same logits.
+        model.save_pretrained(str(folder / "peft-saved"))
+        loralab(folder, f'model load "base"\nlora load "peft-saved"\nsave logits "back.safetensors" text="{PROMPT}"\n')
+        back = load_file(str(folder / "back.safetensors"))["logits"]
+        round_trip = float(np.abs(back - ours["logits"]).max())
+        print(f"  PEFT's own save of it, loaded back into LoRA Lab: max |difference| = {round_trip:.3e}")
+        assert round_trip <= 1e-6, round_trip
     return folder
 
 
@@ -126,6 +135,7 @@ def main():
         workdir = pathlib.Path(tmp)
         llama = check_architecture(workdir, qk_norm=False)
         check_architecture(workdir, qk_norm=True)
+        check_architecture(workdir, qk_norm=False, dora=True)
         continue_training(llama, 1)
         continue_training(llama, 2)
     print("interop-check: all passed")

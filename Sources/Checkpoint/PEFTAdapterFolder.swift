@@ -15,6 +15,10 @@ public struct StoredAdapter: Sendable, Equatable {
     public var dropout: Float
     public var a: StoredTensor   // [r, in]
     public var b: StoredTensor   // [out, r]
+    /// DoRA's magnitude m, one per output row ([out], PEFT's `lora_magnitude_vector`); nil for plain LoRA.
+    public var magnitude: StoredTensor? = nil
+
+    public var isDoRA: Bool { magnitude != nil }
 
     public var scale: Float { unitScale ? 1 : rsLoRA ? alpha / Float(rank).squareRoot() : alpha / Float(rank) }
 }
@@ -25,6 +29,7 @@ public struct StoredAdapter: Sendable, Equatable {
 ///     adapter_config.json         peft_type LORA, r, lora_alpha, target_modules, …
 ///     adapter_model.safetensors   base_model.model.<module>.lora_A.weight [r, in]
 ///                                 base_model.model.<module>.lora_B.weight [out, r]
+///                                 base_model.model.<module>.lora_magnitude_vector.weight [out]  (DoRA)
 ///
 /// Reading also takes MiniMind's layout (`<module>.lora.A.weight`, scale 1,
 /// no config), from safetensors or, through a reader passed in, a .pth file.
@@ -38,20 +43,41 @@ public enum PEFTAdapterFolder {
     public static func save(model: Model, to folder: URL, baseModelPath: String) throws(CheckpointError) {
         let adapted = model.adaptedLinears
         guard !adapted.isEmpty else { throw .adapterRefused("no adapters are attached: nothing to save") }
-        guard !adapted.contains(where: { $0.adapter!.isMerged }) else {
+        guard !adapted.contains(where: { $0.update!.isMerged }) else {
             throw .adapterRefused("the adapters are merged into the weights: `lora unmerge` first, or save the merged model with `save model`")
         }
-        let adapters = adapted.map { linear -> StoredAdapter in
-            let adapter = linear.adapter!
-            return StoredAdapter(module: linear.name, rank: adapter.rank, alpha: adapter.alpha, rsLoRA: adapter.rsLoRA,
-                                 unitScale: adapter.initialization == .minimind, dropout: adapter.dropout,
-                                 a: StoredTensor(shape: [adapter.rank, adapter.inFeatures], values: adapter.a.value.array),
-                                 b: StoredTensor(shape: [adapter.outFeatures, adapter.rank], values: adapter.b.value.array))
+        let adapters = try adapted.map { (linear) throws(CheckpointError) -> StoredAdapter in try stored(linear) }
+        // PEFT's use_dora holds for every layer of a config: one file cannot mix the two.
+        guard Set(adapters.map(\.isDoRA)).count == 1 else {
+            throw .adapterRefused("some adapters are DoRA and some plain LoRA: PEFT's use_dora applies to a whole adapter; save them apart")
         }
         let layerCount = model.blocks.count
-        let initialization = adapted.first!.adapter!.initialization
+        let initialization: LoRAInitialization? = switch adapted.first!.update {
+        case let lora as LoRAAdapter: lora.initialization
+        case let dora as DoRAAdapter: dora.initialization
+        default: nil
+        }
         try save(adapters, to: folder, baseModelPath: baseModelPath, layerCount: layerCount,
                  gaussianInit: initialization == .gaussian)
+    }
+
+    /// One attached adapter as the file carries it.
+    static func stored(_ linear: Linear) throws(CheckpointError) -> StoredAdapter {
+        switch linear.update {
+        case let lora as LoRAAdapter:
+            return StoredAdapter(module: linear.name, rank: lora.rank, alpha: lora.alpha, rsLoRA: lora.rsLoRA,
+                                 unitScale: lora.initialization == .minimind, dropout: lora.dropout,
+                                 a: StoredTensor(shape: [lora.rank, lora.inFeatures], values: lora.a.value.array),
+                                 b: StoredTensor(shape: [lora.outFeatures, lora.rank], values: lora.b.value.array))
+        case let dora as DoRAAdapter:
+            return StoredAdapter(module: linear.name, rank: dora.rank, alpha: dora.alpha, rsLoRA: dora.rsLoRA,
+                                 unitScale: dora.initialization == .minimind, dropout: 0,
+                                 a: StoredTensor(shape: [dora.rank, dora.inFeatures], values: dora.a.value.array),
+                                 b: StoredTensor(shape: [dora.outFeatures, dora.rank], values: dora.b.value.array),
+                                 magnitude: StoredTensor(shape: [dora.outFeatures], values: dora.magnitude.value.array))
+        default:
+            throw .adapterRefused("\(linear.name) carries an update PEFT's LoRA layout cannot hold")
+        }
     }
 
     public static func save(_ adapters: [StoredAdapter], to folder: URL, baseModelPath: String, layerCount: Int,
@@ -61,6 +87,7 @@ public enum PEFTAdapterFolder {
         for adapter in adapters {
             tensors[keyPrefix + adapter.module + ".lora_A.weight"] = adapter.a
             tensors[keyPrefix + adapter.module + ".lora_B.weight"] = adapter.b
+            if let magnitude = adapter.magnitude { tensors[keyPrefix + adapter.module + ".lora_magnitude_vector.weight"] = magnitude }
         }
         try CheckpointFiles.writeSafeTensors(tensors, to: folder.appendingPathComponent("adapter_model.safetensors"), as: .f32)
         try CheckpointFiles.write(config(for: adapters, baseModelPath: baseModelPath, layerCount: layerCount,
@@ -124,7 +151,7 @@ public enum PEFTAdapterFolder {
             ("rank_pattern", .object(rankPattern)),
             ("alpha_pattern", .object(alphaPattern)),
             ("use_rslora", .bool(allRS)),
-            ("use_dora", .bool(false)),
+            ("use_dora", .bool(adapters.contains(where: \.isDoRA))),
             // PiSSA's residual base is what was saved, so loading must not re-run any
             // initialisation on it: plain `true` (B = 0, then overwritten by the file).
             ("init_lora_weights", gaussianInit ? .string("gaussian") : .bool(true)),
@@ -186,30 +213,51 @@ public enum PEFTAdapterFolder {
     /// (PEFT) or is 1 (MiniMind, which has none).
     static func adapters(from tensors: [String: StoredTensor], config: StrictJSON?, file: String) throws(CheckpointError) -> [StoredAdapter] {
         let settings = try config.map { (json) throws(CheckpointError) in try Settings(json) }
-        var pairs: [String: (a: StoredTensor?, b: StoredTensor?, minimind: Bool)] = [:]
+        var pairs: [String: (a: StoredTensor?, b: StoredTensor?, magnitude: StoredTensor?, minimind: Bool)] = [:]
         for name in tensors.keys.sorted() {
             var key = name
             if key.hasPrefix(keyPrefix) { key.removeFirst(keyPrefix.count) }
             if key.hasPrefix("module.") { key.removeFirst("module.".count) } // DDP-wrapped saves
-            let forms: [(String, Bool, Bool)] = [(".lora_A.weight", true, false), (".lora_B.weight", false, false),
-                                                 (".lora_A.default.weight", true, false), (".lora_B.default.weight", false, false),
-                                                 (".lora.A.weight", true, true), (".lora.B.weight", false, true)]
-            guard let (suffix, isA, minimind) = forms.first(where: { key.hasSuffix($0.0) }) else {
-                if key.hasSuffix("lora_magnitude_vector") || key.contains("lora_magnitude_vector") {
-                    throw .unexpectedTensor(file: file, name: name, reason: "a DoRA magnitude vector: DoRA adapters are not supported")
-                }
-                throw .unexpectedTensor(file: file, name: name, reason: "not a LoRA A or B matrix (PEFT's lora_A/lora_B or MiniMind's lora.A/lora.B)")
+            // PEFT writes DoRA's magnitude as `.lora_magnitude_vector.weight` since 0.12, as `.lora_magnitude_vector` before.
+            enum Part { case a, b, magnitude }
+            let forms: [(String, Part, Bool)] = [(".lora_A.weight", .a, false), (".lora_B.weight", .b, false),
+                                                 (".lora_A.default.weight", .a, false), (".lora_B.default.weight", .b, false),
+                                                 (".lora_magnitude_vector.weight", .magnitude, false), (".lora_magnitude_vector", .magnitude, false),
+                                                 (".lora_magnitude_vector.default.weight", .magnitude, false),
+                                                 (".lora_magnitude_vector.default", .magnitude, false),
+                                                 (".lora.A.weight", .a, true), (".lora.B.weight", .b, true)]
+            guard let (suffix, part, minimind) = forms.first(where: { key.hasSuffix($0.0) }) else {
+                throw .unexpectedTensor(file: file, name: name,
+                                        reason: "not a LoRA A or B matrix or a DoRA magnitude (PEFT's lora_A/lora_B/lora_magnitude_vector or MiniMind's lora.A/lora.B)")
             }
             var module = String(key.dropLast(suffix.count))
             if !module.hasPrefix("model.") { module = "model." + module }
-            var entry = pairs[module] ?? (nil, nil, minimind)
-            if isA { entry.a = tensors[name] } else { entry.b = tensors[name] }
+            var entry = pairs[module] ?? (nil, nil, nil, minimind)
+            switch part {
+            case .a: entry.a = tensors[name]
+            case .b: entry.b = tensors[name]
+            case .magnitude: entry.magnitude = tensors[name]
+            }
             pairs[module] = entry
         }
         guard !pairs.isEmpty else { throw .adapterRefused("\(file) holds no adapter tensors") }
         var result: [StoredAdapter] = []
         for module in pairs.keys.sorted() {
             let entry = pairs[module]!
+            let magnitudeName = module + ".lora_magnitude_vector.weight"
+            let dora = settings?.dora ?? false
+            if let magnitude = entry.magnitude {
+                guard dora else {
+                    throw .unexpectedTensor(file: file, name: magnitudeName,
+                                            reason: "a DoRA magnitude vector, but \(settings == nil ? "there is no adapter_config.json saying use_dora" : "adapter_config.json has use_dora false")")
+                }
+                // PEFT's is 1-D [out]; a [1, out] row is the same vector.
+                guard magnitude.shape.count == 1 || (magnitude.shape.count == 2 && magnitude.shape[0] == 1) else {
+                    throw .unexpectedTensor(file: file, name: magnitudeName, reason: "shape \(magnitude.shape) is not [out]")
+                }
+            } else if dora {
+                throw .missingTensor(file: file, name: magnitudeName)
+            }
             guard let a = entry.a else { throw .missingTensor(file: file, name: module + (entry.minimind ? ".lora.A.weight" : ".lora_A.weight")) }
             guard let b = entry.b else { throw .missingTensor(file: file, name: module + (entry.minimind ? ".lora.B.weight" : ".lora_B.weight")) }
             guard a.shape.count == 2, a.shape[0] > 0 else {
@@ -222,7 +270,8 @@ public enum PEFTAdapterFolder {
                     throw .shapeMismatch(file: file, name: module + ".lora_A.weight", expected: [expected, a.shape[1]], found: a.shape)
                 }
                 result.append(StoredAdapter(module: module, rank: rank, alpha: settings.alpha(for: module), rsLoRA: settings.rsLoRA,
-                                            unitScale: false, dropout: settings.dropout, a: a, b: b))
+                                            unitScale: false, dropout: settings.dropout, a: a, b: b,
+                                            magnitude: entry.magnitude.map { StoredTensor(shape: [$0.elementCount], values: $0.values) }))
             } else {
                 result.append(StoredAdapter(module: module, rank: rank, alpha: Float(rank), rsLoRA: false,
                                             unitScale: true, dropout: 0, a: a, b: b))
@@ -238,6 +287,7 @@ public enum PEFTAdapterFolder {
         var alpha: Float
         var rsLoRA: Bool
         var dropout: Float
+        var dora: Bool
         var rankPattern: [(String, Int)]
         var alphaPattern: [(String, Float)]
 
@@ -245,7 +295,6 @@ public enum PEFTAdapterFolder {
             let file = "adapter_config.json"
             func refuse(_ key: String, _ reason: String) -> CheckpointError { .unrepresentable(file: file, key: key, reason: reason) }
             if let type = json["peft_type"]?.stringValue, type != "LORA" { throw refuse("peft_type", "'\(type)': only LORA adapters are supported") }
-            if json["use_dora"]?.boolValue == true { throw refuse("use_dora", "true: DoRA adapters are not supported") }
             if let bias = json["bias"]?.stringValue, bias != "none" { throw refuse("bias", "'\(bias)': the model's layers have no biases") }
             if json["fan_in_fan_out"]?.boolValue == true { throw refuse("fan_in_fan_out", "true: only nn.Linear layouts ([out, in]) are supported") }
             if let saved = json["modules_to_save"], !saved.isNull, saved.arrayValue?.isEmpty != true {
@@ -256,6 +305,9 @@ public enum PEFTAdapterFolder {
             rsLoRA = json["use_rslora"]?.boolValue ?? false
             dropout = Float(json["lora_dropout"]?.doubleValue ?? 0)
             guard dropout >= 0, dropout < 1 else { throw .invalidConfig(file: file, key: "lora_dropout", reason: "must be in [0, 1)") }
+            dora = json["use_dora"]?.boolValue ?? false
+            // PEFT's DoRA drops out only the input of the low-rank path; ours has no dropout at all.
+            if dora, dropout > 0 { throw refuse("lora_dropout", "\(dropout) with use_dora: DoRA adapters here have no dropout") }
             rankPattern = try (json["rank_pattern"]?.members ?? []).map { (key, value) throws(CheckpointError) in
                 guard let r = value.intValue, r > 0 else { throw .invalidConfig(file: file, key: "rank_pattern.\(key)", reason: "not a positive integer") }
                 return (key, r)
@@ -297,16 +349,28 @@ public enum PEFTAdapterFolder {
             guard adapter.b.shape == [linear.outFeatures, adapter.rank] else {
                 throw .shapeMismatch(file: file, name: adapter.module + ".lora_B.weight", expected: [linear.outFeatures, adapter.rank], found: adapter.b.shape)
             }
+            if let magnitude = adapter.magnitude, magnitude.shape != [linear.outFeatures] {
+                throw .shapeMismatch(file: file, name: adapter.module + ".lora_magnitude_vector.weight", expected: [linear.outFeatures], found: magnitude.shape)
+            }
         }
     }
 
-    /// Attaches checked adapters, base frozen, A and B trainable (so training
+    /// Attaches checked adapters, base frozen, A and B (and DoRA's m) trainable (so training
     /// continues from them).
     public static func attach(_ adapters: [StoredAdapter], to model: Model) throws(CheckpointError) {
         try check(adapters, against: model)
         model.setBaseTrainable(false)
         for stored in adapters {
             let linear = model.linear(named: stored.module)!
+            if let magnitude = stored.magnitude {
+                let dora = DoRAAdapter(layerName: linear.name, weight: linear.weight, rank: stored.rank, alpha: stored.alpha,
+                                       initialization: stored.unitScale ? .minimind : .peft, rsLoRA: stored.rsLoRA, seed: 0)
+                dora.a.matrix = Matrix(rows: stored.rank, cols: linear.inFeatures, values: stored.a.values)
+                dora.b.matrix = Matrix(rows: linear.outFeatures, cols: stored.rank, values: stored.b.values)
+                dora.magnitude.matrix = Matrix(rows: 1, cols: linear.outFeatures, values: magnitude.values)
+                linear.update = dora
+                continue
+            }
             let adapter = LoRAAdapter(layerName: linear.name, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures,
                                       rank: stored.rank, alpha: stored.alpha, dropout: stored.dropout,
                                       initialization: stored.unitScale ? .minimind : .peft, rsLoRA: stored.rsLoRA, seed: 0)

@@ -32,7 +32,7 @@ public enum RunFolder {
 
     public static func save(_ contents: Contents, to folder: URL) throws(CheckpointError) {
         let model = contents.model
-        if model.adaptedLinears.contains(where: { $0.adapter!.isMerged }) {
+        if model.adaptedLinears.contains(where: { $0.update!.isMerged }) {
             throw .adapterRefused("the adapters are merged into the weights: `lora unmerge` first (or `lora detach` to keep the merge in the base)")
         }
         try CheckpointFiles.makeFolder(folder)

@@ -40,6 +40,57 @@ func adapterError(_ body: () throws(CheckpointError) -> Void) -> CheckpointError
         #expect(fresh.trainableParameters.count == 2 * fresh.adaptedLinears.count) // base frozen, adapters train
     }
 
+    @Test func doraAdaptersRoundTripWithTheirMagnitudes() throws {
+        let model = Model(config: smallConfig, seed: 5)
+        try model.attachLoRA(TargetSelector(parsing: "q,down"), config: LoRAConfig(rank: 2, dora: true), seed: 5)
+        // Move B and m off their initial values, so both must survive the round trip.
+        for linear in model.adaptedLinears {
+            let dora = try #require(linear.update as? DoRAAdapter)
+            for i in 0..<dora.b.count { dora.b.value[i] = Float(i % 5) * 0.02 - 0.04 }
+            for j in 0..<dora.magnitude.count { dora.magnitude.value[j] *= 1 + Float(j % 3) * 0.1 }
+        }
+        let folder = temporaryFolder()
+        try PEFTAdapterFolder.save(model: model, to: folder, baseModelPath: "../base")
+        let config = try StrictJSON.parse(Data(contentsOf: folder.appendingPathComponent("adapter_config.json")))
+        #expect(config["use_dora"] == .bool(true))
+        let weights = try SafeTensorsReader.read(contentsOf: folder.appendingPathComponent("adapter_model.safetensors"))
+        #expect(weights.tensors["base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector.weight"]?.shape == [32])
+
+        let fresh = model.copy()
+        try fresh.detachAdapters()
+        try PEFTAdapterFolder.attach(try PEFTAdapterFolder.read(from: folder), to: fresh)
+        for (saved, loaded) in zip(model.adaptedLinears, fresh.adaptedLinears) {
+            let a = try #require(saved.update as? DoRAAdapter), b = try #require(loaded.update as? DoRAAdapter)
+            #expect(a.magnitude.value.array == b.magnitude.value.array, "\(saved.name)")
+            #expect(a.a.value.array == b.a.value.array && a.b.value.array == b.b.value.array)
+            #expect(a.scale == b.scale)
+        }
+        #expect(model.logits(tokens: probeTokens).values == fresh.logits(tokens: probeTokens).values)
+        #expect(fresh.trainableParameters.count == 3 * fresh.adaptedLinears.count) // A, B and m train
+
+        // A magnitude the config does not declare, and a declared one that is missing, are refused.
+        let configURL = folder.appendingPathComponent("adapter_config.json")
+        var members = config.members!
+        members[members.firstIndex { $0.0 == "use_dora" }!].1 = .bool(false)
+        try AtomicFileWriter.write(StrictJSON.object(members).prettyText, to: configURL)
+        #expect({ if case .unexpectedTensor(_, let name, let reason)? = adapterError({ () throws(CheckpointError) in _ = try PEFTAdapterFolder.read(from: folder) }) {
+            name.hasSuffix("lora_magnitude_vector.weight") && reason.contains("use_dora") } else { false } }())
+        try AtomicFileWriter.write(config.prettyText, to: configURL)
+        var tensors = weights.tensors
+        tensors["base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector.weight"] = nil
+        try SafeTensorsWriter.write(tensors, to: folder.appendingPathComponent("adapter_model.safetensors"))
+        #expect({ if case .missingTensor(_, let name)? = adapterError({ () throws(CheckpointError) in _ = try PEFTAdapterFolder.read(from: folder) }) {
+            name.hasSuffix("q_proj.lora_magnitude_vector.weight") } else { false } }())
+    }
+
+    @Test func doraAndPlainLoRAAreNotSavedAsOneAdapter() throws {
+        let model = Model(config: smallConfig, seed: 5)
+        try model.attachLoRA(TargetSelector(parsing: "q"), config: LoRAConfig(rank: 2, dora: true), seed: 5)
+        try model.attachLoRA(TargetSelector(parsing: "v"), config: LoRAConfig(rank: 2), seed: 6)
+        #expect({ if case .adapterRefused(let reason)? = adapterError({ () throws(CheckpointError) in
+            try PEFTAdapterFolder.save(model: model, to: temporaryFolder(), baseModelPath: "") }) { reason.contains("use_dora") } else { false } }())
+    }
+
     @Test func configUsesPEFTNamesAndPatternsForTheExceptions() throws {
         let folder = temporaryFolder()
         try PEFTAdapterFolder.save(model: try adaptedModel(), to: folder, baseModelPath: "../base")
@@ -118,7 +169,7 @@ func adapterError(_ body: () throws(CheckpointError) -> Void) -> CheckpointError
         try PEFTAdapterFolder.save(model: try adaptedModel(), to: folder, baseModelPath: "")
         let configURL = folder.appendingPathComponent("adapter_config.json")
         let original = try StrictJSON.parse(Data(contentsOf: configURL)).members!
-        for (key, value) in [("use_dora", StrictJSON.bool(true)), ("bias", .string("all")), ("peft_type", .string("IA3")),
+        for (key, value) in [("bias", StrictJSON.string("all")), ("peft_type", .string("IA3")),
                              ("modules_to_save", .array([.string("lm_head")]))] {
             var edited = original
             edited[edited.firstIndex { $0.0 == key }!].1 = value
@@ -130,7 +181,7 @@ func adapterError(_ body: () throws(CheckpointError) -> Void) -> CheckpointError
         let weights = folder.appendingPathComponent("adapter_model.safetensors")
         try SafeTensorsWriter.write(["base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector": StoredTensor(shape: [32], values: Array(repeating: 1, count: 32))], to: weights)
         try AtomicFileWriter.write(StrictJSON.object(original).prettyText, to: configURL)
-        #expect({ if case .unexpectedTensor(_, _, let reason)? = adapterError({ () throws(CheckpointError) in _ = try PEFTAdapterFolder.read(from: folder) }) { reason.contains("DoRA") } else { false } }())
+        #expect({ if case .unexpectedTensor(_, _, let reason)? = adapterError({ () throws(CheckpointError) in _ = try PEFTAdapterFolder.read(from: folder) }) { reason.contains("use_dora") } else { false } }())
     }
 
     @Test func mergedAdaptersAreNotSaved() throws {

@@ -39,7 +39,8 @@ enum FileCommands {
                     details: """
                     Writes adapter_config.json (peft_type LORA, r, lora_alpha,
                     target_modules, layers_to_transform, rank_pattern/alpha_pattern when
-                    they differ) and adapter_model.safetensors with PEFT's key names.
+                    they differ, use_dora for DoRA) and adapter_model.safetensors with
+                    PEFT's key names (lora_A, lora_B, and DoRA's lora_magnitude_vector).
                     PeftModel.from_pretrained loads it over the base from `save model`.
                     """,
                     examples: ["save adapter \"exports/tiny-qv\" base=\"exports/tiny\""],

@@ -44,6 +44,8 @@ struct SaveAdapterOptions {
 struct SavedAdapters {
     var folder: URL
     var count: Int
+    /// DoRA adapters (PEFT's use_dora) rather than plain LoRA.
+    var dora: Bool
     /// The base recorded, empty when none is known.
     var base: String
 }
@@ -107,7 +109,7 @@ extension Lab {
         let adapted = lab.model.adaptedLinears
         return SavedModel(folder: folder, architecture: HuggingFaceConfig.architecture(for: lab.model.config),
                           parameters: lab.model.parameterCount, storage: options.storage, adapters: adapted.count,
-                          adaptersMerged: adapted.contains { $0.adapter!.isMerged })
+                          adaptersMerged: adapted.contains { $0.update!.isMerged })
     }
 
     func saveAdapters(_ options: SaveAdapterOptions) throws(CommandFailure) -> SavedAdapters {
@@ -116,7 +118,8 @@ extension Lab {
         do { try PEFTAdapterFolder.save(model: lab.model, to: options.folder.url, baseModelPath: base) } catch {
             throw options.folder.failure(error)
         }
-        return SavedAdapters(folder: options.folder.url, count: lab.model.adaptedLinears.count, base: base)
+        let adapted = lab.model.adaptedLinears
+        return SavedAdapters(folder: options.folder.url, count: adapted.count, dora: adapted.contains { $0.update?.kind == .dora }, base: base)
     }
 
     /// Attaches adapters from a PEFT folder or MiniMind file; every shape is checked before any is attached.
@@ -133,7 +136,7 @@ extension Lab {
         lab.forgetOptimizer()
         state.lab = lab
         return LoadedAdapters(source: source.url, adapters: adapters, ranks: ranks,
-                              parameters: adapters.reduce(0) { $0 + $1.a.elementCount + $1.b.elementCount })
+                              parameters: adapters.reduce(0) { $0 + $1.a.elementCount + $1.b.elementCount + ($1.magnitude?.elementCount ?? 0) })
     }
 
     func saveLogits(_ options: SaveLogitsOptions) throws(CommandFailure) -> SavedLogits {

@@ -61,12 +61,12 @@ enum ModelReports {
     }
 
     static func savedAdapters(_ saved: SavedAdapters) -> MimeBundle {
-        MimeBundle(plain: "saved \(saved.count) adapters (PEFT LoRA) to \(saved.folder.path)"
+        MimeBundle(plain: "saved \(saved.count) adapters (PEFT \(saved.dora ? "LoRA with use_dora" : "LoRA")) to \(saved.folder.path)"
                    + (saved.base.isEmpty ? "; no base recorded (pass base=\"<folder of save model>\")" : "; base \(saved.base)"))
     }
 
     static func loadedAdapters(_ loaded: LoadedAdapters) -> MimeBundle {
-        MimeBundle(plain: "attached \(loaded.adapters.count) adapters from \(loaded.source.path), rank \(loaded.ranks.map(String.init).joined(separator: ",")), scale "
+        MimeBundle(plain: "attached \(loaded.adapters.count) \(loaded.adapters.contains(where: \.isDoRA) ? "DoRA " : "")adapters from \(loaded.source.path), rank \(loaded.ranks.map(String.init).joined(separator: ",")), scale "
                    + Set(loaded.adapters.map { Double($0.scale).formatted }).sorted().joined(separator: ",")
                    + ": \(loaded.parameters.grouped) trainable parameters")
     }
