@@ -20,11 +20,18 @@ public enum RunFolder {
         public var trainer: Trainer?
         /// Whatever the session records about the run (kept as written, not interpreted here).
         public var session: StrictJSON
+        /// The tokenizer files saved with the base (file name → contents); on
+        /// load, the base folder as read, whose tokenizer files the caller interprets.
+        public var tokenizerFiles: [String: [UInt8]]
+        public var base: HuggingFaceFolder.Loaded?
 
-        public init(model: Model, trainer: Trainer?, session: StrictJSON) {
+        public init(model: Model, trainer: Trainer?, session: StrictJSON, tokenizerFiles: [String: [UInt8]] = [:],
+                    base: HuggingFaceFolder.Loaded? = nil) {
             self.model = model
             self.trainer = trainer
             self.session = session
+            self.tokenizerFiles = tokenizerFiles
+            self.base = base
         }
     }
 
@@ -36,7 +43,7 @@ public enum RunFolder {
             throw .adapterRefused("the adapters are merged into the weights: `lora unmerge` first (or `lora detach` to keep the merge in the base)")
         }
         try CheckpointFiles.makeFolder(folder)
-        try HuggingFaceFolder.save(model: model, to: folder.appendingPathComponent("base"))
+        try HuggingFaceFolder.save(model: model, to: folder.appendingPathComponent("base"), tokenizerFiles: contents.tokenizerFiles)
         if !model.adaptedLinears.isEmpty {
             try PEFTAdapterFolder.save(model: model, to: folder.appendingPathComponent("adapter"), baseModelPath: "../base")
         }
@@ -88,7 +95,8 @@ public enum RunFolder {
             throw .invalidConfig(file: "run.json", key: "format", reason: "not '\(formatName)'")
         }
         guard record["version"]?.intValue == 1 else { throw .invalidConfig(file: "run.json", key: "version", reason: "only version 1 is known") }
-        let model = try HuggingFaceFolder.load(from: folder.appendingPathComponent("base")).model
+        let base = try HuggingFaceFolder.load(from: folder.appendingPathComponent("base"))
+        let model = base.model
         let adapterFolder = folder.appendingPathComponent("adapter")
         if CheckpointFiles.isFolder(adapterFolder) {
             try PEFTAdapterFolder.attach(try PEFTAdapterFolder.read(from: adapterFolder), to: model)
@@ -150,6 +158,6 @@ public enum RunFolder {
             made.optimizer.restore(stepCount: Int(try number("step_count")), moments: restored)
             trainer = made
         }
-        return Contents(model: model, trainer: trainer, session: record["session"] ?? .null)
+        return Contents(model: model, trainer: trainer, session: record["session"] ?? .null, base: base)
     }
 }

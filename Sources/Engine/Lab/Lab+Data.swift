@@ -27,7 +27,7 @@ extension SessionState {
 extension Lab {
     /// Loads the source and makes it the session's data for its role.
     mutating func chooseData(_ options: DataOptions) throws(CommandFailure) -> DataChoice {
-        let choice = try Self.load(options.source, at: options.sourceLocation)
+        let choice = try Self.load(options.source, tokenizer: state.lab?.tokenizer ?? .byte, at: options.sourceLocation)
         switch options.role {
         case .pretraining:
             state.pretrainData = choice
@@ -43,7 +43,31 @@ extension Lab {
         DataRole.allCases.compactMap { role in state.data(for: role).map { (role, $0) } }
     }
 
-    private static func load(_ source: String, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
+    /// Tokenizes the chosen data again when the model's tokenizer is not the one
+    /// it was tokenized with (after `model`, `model load` or `run load`);
+    /// returns the sources it re-read, for the report.
+    mutating func retokenizeData() throws(CommandFailure) -> [String] {
+        let tokenizer = state.lab?.tokenizer ?? .byte
+        var redone: [String] = []
+        for role in DataRole.allCases {
+            guard let choice = state.data(for: role), choice.tokenizer != tokenizer.identity else { continue }
+            let again: DataChoice
+            do {
+                again = try Self.load(choice.source, tokenizer: tokenizer, at: SourceLocation(line: 1, column: 1, offset: 0))
+            } catch {
+                throw CommandFailure(.command, "the \(role == .pretraining ? "pre-training" : "fine-tuning") data \(choice.source) "
+                                     + "could not be tokenized again for the model's \(tokenizer.description): \(error.message)")
+            }
+            switch role {
+            case .pretraining: state.pretrainData = again
+            case .fineTuning: state.finetuneData = again
+            }
+            redone.append(choice.source)
+        }
+        return redone
+    }
+
+    private static func load(_ source: String, tokenizer: ModelTokenizer, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
         if source.hasPrefix("builtin:") {
             let name = String(source.dropFirst("builtin:".count))
             guard BuiltinCorpora.info(named: name) != nil else {
@@ -52,7 +76,7 @@ extension Lab {
                                      + " (see `data list`)", at: place)
             }
             do {
-                return DataChoice(source: source, dataset: try BuiltinCorpora.load(name))
+                return DataChoice(source: source, dataset: try BuiltinCorpora.load(name, tokenizer: tokenizer.tokenizer), tokenizer: tokenizer.identity)
             } catch {
                 throw CommandFailure(.command, error.description, at: location)
             }
@@ -63,7 +87,7 @@ extension Lab {
             throw CommandFailure(.name, "no file '\(source)' (did you mean 'builtin:\(near)'?)", at: location)
         }
         do {
-            return DataChoice(source: source, dataset: try DatasetLoader.load(path: path))
+            return DataChoice(source: source, dataset: try DatasetLoader.load(path: path, tokenizer: tokenizer.tokenizer), tokenizer: tokenizer.identity)
         } catch {
             throw CommandFailure(.command, error.description, at: location)
         }

@@ -52,13 +52,14 @@ extension Lab {
 
     func generate(_ options: GenerationOptions) throws(CommandFailure) -> GenerationResult {
         let lab = try requireModel()
-        let tokens = ByteTokenizer.encode(options.prompt)
+        let tokenizer = lab.tokenizer.tokenizer
+        let tokens = tokenizer.encode(options.prompt)
         guard !tokens.isEmpty else {
             throw CommandFailure(.argument, "the prompt is empty", at: options.promptLocation)
         }
         let sampling = SamplingConfig(temperature: Float(options.temperature), topK: options.topK, seed: options.seed ?? state.seed)
-        let stop = options.prompt.contains("<|im_start|>") ? ByteTokenizer.imEnd : ByteTokenizer.endOfText
+        let stop = options.prompt.contains("<|im_start|>") ? tokenizer.imEnd : tokenizer.endOfText
         let produced = lab.model.generate(prompt: tokens, maxNewTokens: options.maxTokens, sampling: sampling, stopToken: stop)
-        return GenerationResult(prompt: options.prompt, continuation: ByteTokenizer.decode(produced))
+        return GenerationResult(prompt: options.prompt, continuation: tokenizer.decode(produced))
     }
 }

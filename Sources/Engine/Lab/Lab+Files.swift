@@ -33,6 +33,9 @@ struct SavedModel {
 struct LoadedModel {
     var folder: URL
     var loaded: HuggingFaceFolder.Loaded
+    var tokenizer: ModelTokenizer
+    /// Data sets tokenized again for the model's tokenizer.
+    var retokenized: [String]
 }
 
 /// `save adapter`: where, and which base to record (nil: the folder the model came from).
@@ -75,15 +78,6 @@ extension Lab {
     /// through the restricted unpickler (a pickle is code; loading runs none).
     static let pyTorchReader: PyTorchStateDictReader? = { path in try TorchCheckpoint.read(path: path).tensors }
 
-    /// The tokenizer files `save model` writes beside the weights (file name →
-    /// contents): the session's byte tokenizer as a tokenizer.json that the
-    /// `tokenizers` library encodes exactly as we do, and a tokenizer_config.json
-    /// carrying the ChatML template, so AutoTokenizer loads the folder.
-    static let tokenizerFiles: @Sendable (SessionState) -> [String: [UInt8]] = { _ in
-        ["tokenizer.json": [UInt8](ByteTokenizerExport.tokenizerJSON()),
-         "tokenizer_config.json": [UInt8](TokenizerConfig(chatTemplate: nil).json())]
-    }
-
     /// Replaces the session's model by one read from a Hugging Face folder; a failed load changes nothing.
     mutating func loadModel(from folder: PathOption) throws(CommandFailure) -> LoadedModel {
         let loaded: HuggingFaceFolder.Loaded
@@ -95,16 +89,20 @@ extension Lab {
         } catch {
             throw folder.failure(error)
         }
-        state.lab = ModelLab(model: loaded.model, origin: "load \"\(folder.written)\"")
-        return LoadedModel(folder: folder.url, loaded: loaded)
+        let tokenizer = try ModelTokenizer.of(loaded, folder: folder.url)
+        var lab = ModelLab(model: loaded.model, origin: "load \"\(folder.written)\"")
+        lab.tokenizer = tokenizer
+        state.lab = lab
+        let retokenized = try retokenizeData()
+        return LoadedModel(folder: folder.url, loaded: loaded, tokenizer: tokenizer, retokenized: retokenized)
     }
 
     func saveModel(_ options: SaveModelOptions) throws(CommandFailure) -> SavedModel {
         let lab = try requireModel()
         let folder = options.folder.url
         do {
-            try HuggingFaceFolder.save(model: lab.model, to: folder, storage: options.storage, tokenizerFiles: Self.tokenizerFiles(state),
-                                       bosTokenID: Int(ByteTokenizer.endOfText), eosTokenID: Int(ByteTokenizer.imEnd))
+            try HuggingFaceFolder.save(model: lab.model, to: folder, storage: options.storage, tokenizerFiles: lab.tokenizer.filesToSave,
+                                       bosTokenID: Int(lab.tokenizer.tokenizer.endOfText), eosTokenID: Int(lab.tokenizer.tokenizer.imEnd))
         } catch { throw options.folder.failure(error) }
         let adapted = lab.model.adaptedLinears
         return SavedModel(folder: folder, architecture: HuggingFaceConfig.architecture(for: lab.model.config),
@@ -141,7 +139,7 @@ extension Lab {
 
     func saveLogits(_ options: SaveLogitsOptions) throws(CommandFailure) -> SavedLogits {
         let lab = try requireModel()
-        let tokens = Array(ByteTokenizer.encode(options.text).prefix(lab.model.config.maxSeq))
+        let tokens = Array(lab.tokenizer.tokenizer.encode(options.text).prefix(lab.model.config.maxSeq))
         guard !tokens.isEmpty else { throw CommandFailure(.argument, "text= is empty", at: options.textLocation) }
         guard tokens.allSatisfy({ Int($0) < lab.model.config.vocabSize }) else {
             throw CommandFailure(.argument, "the text has tokens outside the model's vocabulary of \(lab.model.config.vocabSize)", at: options.textLocation)
@@ -172,7 +170,8 @@ extension Lab {
             })),
         ])
         do {
-            try RunFolder.save(RunFolder.Contents(model: lab.model, trainer: lab.stepper, session: record), to: folder.url)
+            try RunFolder.save(RunFolder.Contents(model: lab.model, trainer: lab.stepper, session: record,
+                                                  tokenizerFiles: lab.tokenizer.filesToSave), to: folder.url)
         } catch { throw folder.failure(error) }
         return lab.stepper?.stepCount
     }
@@ -184,6 +183,7 @@ extension Lab {
         let session = contents.session
         var lab = ModelLab(model: contents.model, origin: session["origin"]?.stringValue ?? "run \"\(folder.url.path)\"")
         lab.adaptation = session["adaptation"]?.stringValue
+        if let base = contents.base { lab.tokenizer = try ModelTokenizer.of(base, folder: folder.url.appendingPathComponent("base")) }
         for item in session["losses"]?.arrayValue ?? [] {
             guard let fields = item.arrayValue, fields.count == 3, let phase = fields[0].stringValue.flatMap(LossPoint.Phase.init(rawValue:)),
                   let step = fields[1].intValue, let loss = fields[2].doubleValue else {
@@ -197,6 +197,7 @@ extension Lab {
         state.runs.removeAll { $0.name == name }
         state.runs.append(SavedRun(name: name, lab: lab.snapshot(), finetuneSource: session["finetune_data"]?.stringValue, seed: seed))
         state.lab = lab
+        _ = try retokenizeData()
         return lab
     }
 

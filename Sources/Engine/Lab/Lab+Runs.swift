@@ -15,6 +15,7 @@ extension Lab {
     mutating func loadRun(named name: String, at location: SourceLocation) throws(CommandFailure) -> SavedRun {
         let saved = try requireRun(named: name, at: location)
         state.lab = saved.lab.snapshot()
+        _ = try retokenizeData()
         return saved
     }
 

@@ -44,8 +44,9 @@ enum ModelReports {
         var notes: [String] = []
         if let provenance = loaded.provenance { notes.append(provenance.description) }
         if let capped = loaded.cappedContext { notes.append("context capped at \(config.maxSeq) (max_position_embeddings was \(capped))") }
-        if loaded.tokenizerJSON != nil { notes.append("tokenizer.json present; the session keeps its byte tokenizer") }
-        if config.vocabSize < ByteTokenizer.vocabularySize {
+        notes.append("\(result.tokenizer.description)"
+                     + (result.retokenized.isEmpty ? "" : ", with which \(result.retokenized.joined(separator: " and ")) was tokenized again"))
+        if result.tokenizer.isByte, config.vocabSize < ByteTokenizer.vocabularySize {
             notes.append("vocabulary of \(config.vocabSize) is smaller than the byte tokenizer's \(ByteTokenizer.vocabularySize)")
         }
         return MimeBundle(plain: "loaded \(loaded.architecture.rawValue) model from \(result.folder.path) (\(loaded.weightsFile)): \(config.description)\n"

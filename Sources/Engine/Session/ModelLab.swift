@@ -23,6 +23,8 @@ struct ModelLab {
     var stepSampler: BatchSampler?
     /// How the adapters were attached (`targets=q,v rank=4`), for tables.
     var adaptation: String?
+    /// The tokenizer the model's ids belong to.
+    var tokenizer: ModelTokenizer = .byte
 
     init(model: Model, origin: String) {
         self.model = model

@@ -21,4 +21,6 @@ struct SessionState {
 struct DataChoice {
     var source: String
     var dataset: Dataset
+    /// The `ModelTokenizer.identity` it was tokenized with.
+    var tokenizer: String = ModelTokenizer.byte.identity
 }
