@@ -22,6 +22,12 @@ public struct LoRAConfig: Sendable, Equatable {
 
     /// The update kind this config attaches.
     public var kind: LinearUpdateKind { dora ? .dora : .lora }
+
+    /// Trainable values this config adds to an `[out, in]` layer: A and B,
+    /// plus DoRA's magnitude per output row.
+    public func trainableParameters(inFeatures: Int, outFeatures: Int) -> Int {
+        rank * (inFeatures + outFeatures) + (dora ? outFeatures : 0)
+    }
 }
 
 public enum AdaptationError: Error, Equatable, CustomStringConvertible {

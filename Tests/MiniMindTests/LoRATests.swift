@@ -51,6 +51,17 @@ import Testing
         #expect(reasons.contains("q_proj 128×128: square"))
     }
 
+    @Test func plannedParameterCountsAreWhatAttachingAdds() throws {
+        for config in [LoRAConfig(rank: 3), LoRAConfig(rank: 2, dora: true)] {
+            let model = Model(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffn: 48, vocabSize: 20), seed: 1)
+            let attached = try model.attachLoRA(TargetSelector(parsing: "all-linear"), config: config, seed: 1)
+            for linear in attached {
+                #expect(linear.update!.parameterCount == config.trainableParameters(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures),
+                        "\(linear.name), dora \(config.dora)")
+            }
+        }
+    }
+
     @Test func failedAttachChangesNothing() throws {
         let model = Model(config: ModelConfig.preset("tiny")!, seed: 0)
         #expect(throws: AdaptationError.invalidRank(0)) {

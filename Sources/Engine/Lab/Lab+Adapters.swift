@@ -58,7 +58,7 @@ extension Lab {
             let linear = decision.linear
             return AdaptationPlan.Entry(linear: linear, selected: decision.selected, reason: decision.reason,
                                         parameters: decision.selected
-                                            ? config.rank * (linear.inFeatures + linear.outFeatures) + (config.dora ? linear.outFeatures : 0) : 0)
+                                            ? config.trainableParameters(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures) : 0)
         }
         return AdaptationPlan(selector: selector, config: config, entries: entries, matrixCount: model.linears.count,
                               modelParameters: model.parameterCount)
@@ -80,7 +80,7 @@ extension Lab {
         // A and B (and DoRA's magnitude and W + sBA), each trainable value with its gradient.
         let config = options.config
         let adapterFloats = model.selectedLinears(selector).reduce(0) { total, linear in
-            total + 2 * (config.rank * (linear.inFeatures + linear.outFeatures) + (config.dora ? linear.outFeatures : 0))
+            total + 2 * config.trainableParameters(inFeatures: linear.inFeatures, outFeatures: linear.outFeatures)
                 + (config.dora ? linear.inFeatures * linear.outFeatures : 0)
         }
         try MemoryBudget.live.check(MemoryEstimate(weights: adapterFloats * MemoryLayout<Float>.size), for: "these adapters",

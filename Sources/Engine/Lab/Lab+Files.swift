@@ -32,6 +32,8 @@ struct SavedModel {
 
 struct LoadedModel {
     var folder: URL
+    /// The folder as the command wrote it (a notebook's output should not carry one machine's absolute path).
+    var written: String
     var loaded: HuggingFaceFolder.Loaded
     var tokenizer: ModelTokenizer
     /// Data sets tokenized again for the model's tokenizer.
@@ -94,7 +96,7 @@ extension Lab {
         lab.tokenizer = tokenizer
         state.lab = lab
         let retokenized = try retokenizeData()
-        return LoadedModel(folder: folder.url, loaded: loaded, tokenizer: tokenizer, retokenized: retokenized)
+        return LoadedModel(folder: folder.url, written: folder.written, loaded: loaded, tokenizer: tokenizer, retokenized: retokenized)
     }
 
     func saveModel(_ options: SaveModelOptions) throws(CommandFailure) -> SavedModel {

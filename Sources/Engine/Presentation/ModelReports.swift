@@ -49,7 +49,7 @@ enum ModelReports {
         if result.tokenizer.isByte, config.vocabSize < ByteTokenizer.vocabularySize {
             notes.append("vocabulary of \(config.vocabSize) is smaller than the byte tokenizer's \(ByteTokenizer.vocabularySize)")
         }
-        return MimeBundle(plain: "loaded \(loaded.architecture.rawValue) model from \(result.folder.path) (\(loaded.weightsFile)): \(config.description)\n"
+        return MimeBundle(plain: "loaded \(loaded.architecture.rawValue) model from \(result.written) (\(loaded.weightsFile)): \(config.description)\n"
                           + "\(loaded.model.parameterCount.grouped) parameters" + notes.map { "; " + $0 }.joined())
     }
 
