@@ -7,17 +7,20 @@
 import PackageDescription
 
 let entryPoints = Target.Dependency.product(name: "LoRALabFuzzEntryPoints", package: "LoRALab")
+let fuzzing: [Target.Dependency] = [entryPoints, "FuzzDriver"]
 
 let package = Package(
     name: "LoRALabFuzz",
     dependencies: [.package(name: "LoRALab", path: "..")],
     targets: [
-        .executableTarget(name: "fuzz-commands", dependencies: [entryPoints]),
-        .executableTarget(name: "fuzz-wire", dependencies: [entryPoints]),
-        .executableTarget(name: "fuzz-jsonl", dependencies: [entryPoints]),
-        .executableTarget(name: "fuzz-safetensors", dependencies: [entryPoints]),
-        .executableTarget(name: "fuzz-tokenizer", dependencies: [entryPoints]),
-        .executableTarget(name: "fuzz-pickle", dependencies: [entryPoints]),
+        // libFuzzer's callback and driver hand-over, shared by every binary.
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "fuzz-commands", dependencies: fuzzing),
+        .executableTarget(name: "fuzz-wire", dependencies: fuzzing),
+        .executableTarget(name: "fuzz-jsonl", dependencies: fuzzing),
+        .executableTarget(name: "fuzz-safetensors", dependencies: fuzzing),
+        .executableTarget(name: "fuzz-tokenizer", dependencies: fuzzing),
+        .executableTarget(name: "fuzz-pickle", dependencies: fuzzing),
     ],
     swiftLanguageModes: [.v6]
 )

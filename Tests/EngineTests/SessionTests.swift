@@ -258,7 +258,9 @@ struct SessionTests {
             raised = Date()
             engine.cancellation.raise()
         }
-        #expect(finished.timeIntervalSince(raised) < 1, "the train command returned within a second of the interrupt")
+        // A step of this model takes milliseconds and the 100,000 steps minutes: returning within
+        // a few seconds means it stopped at a step boundary, with room for a loaded CI machine.
+        #expect(finished.timeIntervalSince(raised) < 5, "the train command returned within seconds of the interrupt")
         #expect(outcome.error?.name == "Interrupted")
         #expect(outcome.error?.message.contains("of 100000 steps; the model keeps the steps taken") == true)
         let eval = engine.run("eval batches=1 batch=2")
