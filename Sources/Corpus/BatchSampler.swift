@@ -61,6 +61,39 @@ public struct BatchSampler: Sendable {
         random = SplitMix64(seed: seed)
     }
 
+    /// Where a sampler is in its batch order: restoring it into a sampler of the
+    /// same data and shape continues the order exactly (`run save … to` keeps it).
+    public struct Position: Sendable, Equatable {
+        public var randomState: UInt64
+        /// Fine-tuning: this epoch's order of conversations, and how many were taken.
+        public var epochOrder: [Int]
+        public var nextInEpoch: Int
+
+        public init(randomState: UInt64, epochOrder: [Int], nextInEpoch: Int) {
+            self.randomState = randomState
+            self.epochOrder = epochOrder
+            self.nextInEpoch = nextInEpoch
+        }
+    }
+
+    public var position: Position {
+        Position(randomState: random.state, epochOrder: epochOrder, nextInEpoch: nextInEpoch)
+    }
+
+    /// Continues from `position`; refused when it cannot belong to this data
+    /// (an epoch order that is not a permutation of its conversations).
+    public mutating func restore(_ position: Position) throws(DatasetError) {
+        let isPermutation = position.epochOrder.isEmpty
+            || (position.epochOrder.count == documents.count && Set(position.epochOrder) == Set(documents.indices))
+        guard kind == .finetune ? isPermutation : position.epochOrder.isEmpty,
+              (0...position.epochOrder.count).contains(position.nextInEpoch) else {
+            throw DatasetError(.orderMismatch, "the saved data order does not fit the \(documents.count) training documents of this data")
+        }
+        random = SplitMix64(state: position.randomState)
+        epochOrder = position.epochOrder
+        nextInEpoch = position.nextInEpoch
+    }
+
     /// The next batch; batches never run out.
     public mutating func nextBatch() -> TrainingBatch {
         var builder = BatchBuilder(seqLen: seqLen, padding: endOfText)

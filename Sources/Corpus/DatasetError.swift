@@ -19,6 +19,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case unknownBuiltin
         case invalidBatchShape
         case emptySplit
+        /// A saved data order that cannot belong to this data.
+        case orderMismatch
     }
 
     public var problem: Problem

@@ -7,9 +7,13 @@
 /// algorithm between Swift releases, and a built-in corpus must be the same
 /// text on every toolchain.
 struct SplitMix64 {
-    private var state: UInt64
+    /// The whole generator: saving it and starting from it again continues the sequence.
+    private(set) var state: UInt64
 
     init(seed: UInt64) { state = seed }
+
+    /// Continues a generator from its saved `state`.
+    init(state: UInt64) { self.state = state }
 
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -135,6 +135,25 @@ import Testing
         }
     }
 
+    @Test func aRestoredPositionContinuesTheOrderExactly() throws {
+        for name in ["tinystories", "identity"] {
+            let dataset = try BuiltinCorpora.load(name)
+            var original = try BatchSampler(dataset: dataset, batchSize: 4, seqLen: 64, seed: 9)
+            for _ in 0..<7 { _ = original.nextBatch() }
+            var resumed = try BatchSampler(dataset: dataset, batchSize: 4, seqLen: 64, seed: 0)
+            try resumed.restore(original.position)
+            for _ in 0..<30 { #expect(resumed.nextBatch() == original.nextBatch(), "\(name)") }
+        }
+        var identity = try BatchSampler(dataset: try BuiltinCorpora.load("identity"), batchSize: 4, seqLen: 64, seed: 9)
+        _ = identity.nextBatch()
+        var position = identity.position
+        position.epochOrder[0] = position.epochOrder[1] // no longer a permutation
+        #expect(throws: DatasetError.self) { try identity.restore(position) }
+        position = identity.position
+        position.nextInEpoch = position.epochOrder.count + 1
+        #expect(throws: DatasetError.self) { try identity.restore(position) }
+    }
+
     @Test func badShapesAndEmptyDataAreErrors() {
         #expect(throws: DatasetError.self) { try BatchSampler(dataset: pretrain, batchSize: 0, seqLen: 8, seed: 0) }
         #expect(throws: DatasetError.self) { try pretrain.evaluationBatches(split: .train, batchSize: 2, seqLen: 0) }

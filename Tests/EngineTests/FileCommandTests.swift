@@ -77,10 +77,20 @@ struct FileCommandTests {
 
         let other = Engine.forTesting()
         _ = ok(other, "data finetune builtin:identity")
-        #expect(ok(other, "run load r1 from \"\(dir)/r1\"").resultText.contains("optimizer restored after 3 steps"))
+        let loaded = ok(other, "run load r1 from \"\(dir)/r1\"").resultText
+        #expect(loaded.contains("optimizer restored after 3 steps"))
+        #expect(loaded.contains("step's data order continues where it was"))
         #expect(ok(other, "runs").resultText.contains("r1"))
-        // Same optimizer state and weights; the data order starts afresh, so compare the state, not later losses.
         _ = ok(other, "save logits \"\(dir)/resumed.safetensors\"")
+        // Optimizer, weights and data order as they were: the next two steps are the ones the first session took.
+        _ = ok(other, "step 2 lr=0.01")
+        _ = ok(other, "save logits \"\(dir)/continued.safetensors\"")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/continued.safetensors"))
+                == Data(contentsOf: URL(fileURLWithPath: "\(dir)/straight.safetensors")))
+        // On other data the order cannot continue: it starts afresh.
+        let elsewhere = Engine.forTesting()
+        _ = ok(elsewhere, "data finetune builtin:facts")
+        #expect(!ok(elsewhere, "run load r1 from \"\(dir)/r1\"").resultText.contains("data order continues"))
         _ = ok(engine, "run load r1")
         _ = ok(engine, "save logits \"\(dir)/saved.safetensors\"")
         #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/resumed.safetensors"))

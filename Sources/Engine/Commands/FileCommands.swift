@@ -121,7 +121,7 @@ enum FileCommands {
                 PositionalSpec("folder", .text, required: false, "a quoted folder path"),
             ]
             extended.details += (extended.details.isEmpty ? "" : "\n") + (saving
-                ? "With `to \"folder\"` the session is also written to disk: base/ (Hugging Face), adapter/ (PEFT),\noptimizer state, step counts and losses (run.json); `run load NAME from \"folder\"` resumes it."
+                ? "With `to \"folder\"` the session is also written to disk: base/ (Hugging Face), adapter/ (PEFT),\noptimizer state, step counts, losses and `step`'s data order (run.json); `run load NAME from \"folder\"`\nresumes it (the data order too, when the same fine-tuning data is chosen)."
                 : "With `from \"folder\"` the run is read from a folder written by `run save NAME to`, saved\nunder NAME and loaded; `step` continues with the saved optimizer state.")
             extended.examples += [saving ? "run save r8 to \"runs/r8\"" : "run load r8 from \"runs/r8\""]
             let original = spec.handler
@@ -154,6 +154,7 @@ enum FileCommands {
         let loaded = try lab.loadRunFolder(named: name, from: folder)
         state = lab.state
         return MimeBundle(plain: "loaded run '\(name)' from \(folder.url.path): \(RunReports.describe(loaded))"
-                          + (loaded.stepper.map { "; optimizer restored after \($0.stepCount) steps" } ?? ""))
+                          + (loaded.stepper.map { "; optimizer restored after \($0.stepCount) steps" } ?? "")
+                          + (loaded.stepSampler != nil ? "; step's data order continues where it was" : ""))
     }
 }

@@ -170,6 +170,14 @@ extension Lab {
             ("losses", .array(lab.lossHistory.map { point in
                 .array([.string(point.phase.rawValue), .int(point.step), .float(point.loss)])
             })),
+            // Where `step`'s batch order is, so that a resumed run draws the batches it would have.
+            ("data_order", lab.stepSampler.map { sampler in
+                let position = sampler.position
+                return .object([("batch", .int(sampler.batchSize)), ("seq_len", .int(sampler.seqLen)),
+                                ("random_state", .string(String(position.randomState))),
+                                ("epoch_order", .array(position.epochOrder.map { .int($0) })),
+                                ("next_in_epoch", .int(position.nextInEpoch))])
+            } ?? .null),
         ])
         do {
             try RunFolder.save(RunFolder.Contents(model: lab.model, trainer: lab.stepper, session: record,
@@ -200,7 +208,29 @@ extension Lab {
         state.runs.append(SavedRun(name: name, lab: lab.snapshot(), finetuneSource: session["finetune_data"]?.stringValue, seed: seed))
         state.lab = lab
         _ = try retokenizeData()
-        return lab
+        if let order = session["data_order"], !order.isNull, let data = state.finetuneData,
+           data.source == session["finetune_data"]?.stringValue {
+            state.lab?.stepSampler = try Self.sampler(resuming: order, on: data, in: folder)
+        }
+        return state.lab!
+    }
+
+    /// `step`'s batch order as a run folder saved it, on the same data.
+    private static func sampler(resuming order: StrictJSON, on data: DataChoice, in folder: PathOption) throws(CommandFailure) -> BatchSampler {
+        let file = "\(folder.url.path)/run.json"
+        guard let batch = order["batch"]?.intValue, let seqLen = order["seq_len"]?.intValue,
+              let state = order["random_state"]?.stringValue.flatMap(UInt64.init),
+              let epoch = order["epoch_order"]?.arrayValue?.compactMap(\.intValue), let next = order["next_in_epoch"]?.intValue else {
+            throw CommandFailure(.command, "\(file): session.data_order is not {batch, seq_len, random_state, epoch_order, next_in_epoch}",
+                                 at: folder.location)
+        }
+        do {
+            var sampler = try BatchSampler(dataset: data.dataset, batchSize: batch, seqLen: seqLen, seed: 0)
+            try sampler.restore(BatchSampler.Position(randomState: state, epochOrder: epoch, nextInEpoch: next))
+            return sampler
+        } catch {
+            throw CommandFailure(.command, "\(file): session.data_order: \(error.description)", at: folder.location)
+        }
     }
 
     /// The folder of a model that came from `model load "folder"`.
