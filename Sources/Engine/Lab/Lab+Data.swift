@@ -43,7 +43,7 @@ extension Lab {
         DataRole.allCases.compactMap { role in state.data(for: role).map { (role, $0) } }
     }
 
-    private static func load(_ source: String, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
+    static func load(_ source: String, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
         if source.hasPrefix("builtin:") {
             let name = String(source.dropFirst("builtin:".count))
             guard BuiltinCorpora.info(named: name) != nil else {
