@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["MiniMind", "Corpus", "LinearAlgebra"]),
 
         // The command language and its session: no transport, no terminal.
-        .target(name: "Engine", dependencies: ["MiniMind", "Corpus", "Analysis", "Charts", "Checkpoint", "LinearAlgebra"]),
+        // Crypto: the run cache names its entries by a SHA-256 of the run's specification.
+        .target(name: "Engine", dependencies: ["MiniMind", "Corpus", "Analysis", "Charts", "Checkpoint", "LinearAlgebra",
+                                               .product(name: "Crypto", package: "swift-crypto")]),
 
         // Front ends.
         .target(name: "JupyterKernel", dependencies: [

@@ -4,7 +4,7 @@ struct CommandCatalog: Sendable {
 
     static let standard = CommandCatalog(specs: CoreCommands.specs + ModelCommands.specs + DataCommands.specs
                                          + LoRACommands.specs + TrainingCommands.specs
-                                         + AnalysisCommands.specs + FileCommands.withFolderForms(RunCommands.specs) + SweepCommands.specs
+                                         + AnalysisCommands.specs + FileCommands.withFolderForms(RunCommands.specs) + SweepCommands.specs + CacheCommands.specs
                                          + FileCommands.specs)
 
     /// Verbs in the order `help` lists them, without repeats.

@@ -30,14 +30,27 @@ enum CoreCommands {
                         return nil
                     }),
         CommandSpec("set", area: .core, summary: "change session settings (without parameters: show them)",
-                    parameters: [ParameterSpec("seed", .integer(minimum: 0), "seed for model init, data order, dropout and sampling")],
-                    details: "The seed applies to everything that happens after it is set.",
-                    examples: ["set seed=1", "set"],
+                    parameters: [ParameterSpec("seed", .integer(minimum: 0), "seed for model init, data order, dropout and sampling"),
+                                 ParameterSpec("cache", .text, "folder of finished compare/sweep runs (relative to the current folder, created), or off")],
+                    details: """
+                    The seed applies to everything that happens after it is set.
+                    cache="runs/02" makes compare and sweep read every run already in that
+                    folder instead of training it, and store the runs they train (see
+                    `help cache`); cache=off stops using it.
+                    """,
+                    examples: ["set seed=1", "set cache=\"runs/02\"", "set cache=off", "set"],
                     handler: { invocation, state, context in
                         var lab = Lab(state: state, cancellation: context.cancellation)
                         let seed = lab.setSeed(invocation.integer("seed").map(UInt64.init))
+                        if let cache = invocation.text("cache") {
+                            do throws(CommandFailure) {
+                                try lab.setCache(cache)
+                            } catch {
+                                throw CommandFailure(error.kind, error.message, at: invocation.location(of: "cache"))
+                            }
+                        }
                         state = lab.state
-                        return MimeBundle(plain: "seed=\(seed)")
+                        return MimeBundle(plain: "seed=\(seed)\ncache=" + (lab.state.cache.map { "\"\($0.written)\"" } ?? "off"))
                     }),
         CommandSpec("reset", area: .core, summary: "back to an empty session (no model, data, adapters or runs)",
                     handler: { _, state, context in

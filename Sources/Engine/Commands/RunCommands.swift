@@ -64,6 +64,7 @@ enum RunCommands {
     private static func compare(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         let options = try bindComparison(invocation)
         let result = try Lab(state: state, cancellation: context.cancellation).compare(options, observer: ProgressDisplay(context: context))
+        for warning in result.cache?.warnings ?? [] { context.warn(warning) }
         return RunReports.comparison(result)
     }
 

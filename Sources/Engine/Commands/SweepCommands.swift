@@ -32,6 +32,7 @@ enum SweepCommands {
     private static func sweep(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         let options = try bind(invocation)
         let result = try Lab(state: state, cancellation: context.cancellation).sweep(options, observer: ProgressDisplay(context: context))
+        for warning in result.cache?.warnings ?? [] { context.warn(warning) }
         return RunReports.sweep(result)
     }
 

@@ -12,7 +12,8 @@ import MiniMind
 /// the ratio estimator's, √(Σ(sᵢ − L·cᵢ)² / (n(n−1))) / c̄, for row sums sᵢ,
 /// row target counts cᵢ and n rows.
 enum Evaluation {
-    struct Result {
+    /// Codable: the run cache stores it.
+    struct Result: Codable {
         var loss: Double
         /// nil with fewer than two sequences.
         var standardError: Double?

@@ -28,8 +28,9 @@ struct IndependentRun {
 }
 
 /// What one independent run measured. The trained model itself is not kept:
-/// its evaluations are taken before it is dropped.
-struct IndependentRunResult {
+/// its evaluations are taken before it is dropped. Codable: the run cache
+/// stores it (an optional field added later is absent from older entries).
+struct IndependentRunResult: Codable {
     var losses: [Float]
     /// Adapted matrices and trainable parameters.
     var matrices: Int
@@ -53,13 +54,45 @@ struct IndependentRunResult {
     }
 }
 
+/// The results of `perform`, in the order of its runs, and how the cache served them.
+struct PerformedRuns {
+    var results: [IndependentRunResult]
+    /// nil when no cache is set.
+    var cache: CacheUse?
+}
+
 extension Lab {
     /// Performs the runs from copies of `base` and returns their results in
     /// the same order; the session is untouched. `verb` names the command in
-    /// the errors of an interrupted or failed run.
+    /// the errors of an interrupted or failed run. With a run cache (`set
+    /// cache=`) every run is looked up first; only the missing ones are
+    /// trained (in their relative order) and then stored.
     func perform(_ runs: [IndependentRun], on base: Model, data: DataChoice, verb: String,
-                 verbLocation: SourceLocation, observer: TrainingObserver?) throws(CommandFailure) -> [IndependentRunResult] {
-        try execute(runs, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
+                 verbLocation: SourceLocation, observer: TrainingObserver?) throws(CommandFailure) -> PerformedRuns {
+        guard let cache = state.cache else {
+            return PerformedRuns(results: try execute(runs, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer),
+                                 cache: nil)
+        }
+        let fingerprint = BaseFingerprint(base)
+        let dataPrint = DataFingerprint(data)
+        let pretraining = state.pretrainData.map(DataFingerprint.init)
+        let specifications = runs.map { RunSpecification($0, base: fingerprint, data: dataPrint, pretraining: pretraining) }
+        var results: [IndependentRunResult?] = []
+        var warnings: [String] = []
+        for specification in specifications {
+            let found = cache.lookup(specification)
+            results.append(found.result)
+            if let warning = found.warning { warnings.append(warning) }
+        }
+        let missing = results.indices.filter { results[$0] == nil }
+        let trained = try execute(missing.map { runs[$0] }, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
+        for (index, result) in zip(missing, trained) {
+            results[index] = result
+            try cache.store(RunCacheEntry(specification: specifications[index], result: result))
+        }
+        return PerformedRuns(results: results.map { $0! },
+                             cache: CacheUse(written: cache.written, fromCache: runs.count - missing.count, trained: missing.count,
+                                             warnings: warnings))
     }
 
     /// Trains and evaluates every run, one after another.

@@ -78,6 +78,8 @@ struct ComparisonResult {
     var learningRates: [Double]?
     /// The base's held-out loss on the pre-training data before any fine-tuning.
     var pretrainingBefore: Evaluation.Result?
+    /// How many runs came from the run cache; nil without one.
+    var cache: CacheUse?
 }
 
 extension Lab {
@@ -121,7 +123,8 @@ extension Lab {
                 }
             }
         }
-        let outcomes = try perform(runs, on: base, data: data, verb: "compare", verbLocation: options.verbLocation, observer: observer)
+        let performed = try perform(runs, on: base, data: data, verb: "compare", verbLocation: options.verbLocation, observer: observer)
+        let outcomes = performed.results
         var results: [StrategyResult] = []
         for (strategyIndex, contender) in contenders.enumerated() {
             var trials: [LearningRateTrial] = []
@@ -152,7 +155,7 @@ extension Lab {
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,
                                 batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget,
-                                learningRates: options.learningRates, pretrainingBefore: pretrainingBefore)
+                                learningRates: options.learningRates, pretrainingBefore: pretrainingBefore, cache: performed.cache)
     }
 
     private struct Contender {

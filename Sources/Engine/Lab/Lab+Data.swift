@@ -67,7 +67,7 @@ extension Lab {
         return redone
     }
 
-    private static func load(_ source: String, tokenizer: ModelTokenizer, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
+    static func load(_ source: String, tokenizer: ModelTokenizer, at location: SourceLocation) throws(CommandFailure) -> DataChoice {
         if source.hasPrefix("builtin:") {
             let name = String(source.dropFirst("builtin:".count))
             guard BuiltinCorpora.info(named: name) != nil else {

@@ -53,6 +53,8 @@ struct SweepResult {
     /// The fixed values of the parameters not swept, for the footer.
     var fixed: (rank: Int, learningRate: Double, alpha: Double?, steps: Int)
     var pretrainingBefore: Evaluation.Result?
+    /// How many runs came from the run cache; nil without one.
+    var cache: CacheUse?
 }
 
 extension Lab {
@@ -94,7 +96,8 @@ extension Lab {
                                            measuresValidation: false, mayDiverge: false, name: name))
             }
         }
-        let outcomes = try perform(runs, on: base, data: data, verb: "sweep", verbLocation: options.verbLocation, observer: observer)
+        let performed = try perform(runs, on: base, data: data, verb: "sweep", verbLocation: options.verbLocation, observer: observer)
+        let outcomes = performed.results
         var points: [SweepPoint] = []
         for (index, value) in values.enumerated() {
             let results = outcomes[index * seeds.count..<(index + 1) * seeds.count]
@@ -104,6 +107,6 @@ extension Lab {
         return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
                            fixed: (options.ranks[0], options.learningRates[0], options.alphas?.first, options.steps[0]),
-                           pretrainingBefore: pretrainingBefore)
+                           pretrainingBefore: pretrainingBefore, cache: performed.cache)
     }
 }

@@ -62,6 +62,7 @@ enum RunReports {
             }
             table.footer! += "\nvalidation loss by lr — " + trials.joined(separator: "; ")
         }
+        if let cache = result.cache { table.footer! += "\n" + cache.description }
         let chart = repeated
             ? Figures.bandChart(title: "fine-tuning loss by targets (mean, min–max over seeds)",
                                 curves: result.strategies.map { ($0.label, $0.runs.map(\.losses)) })
@@ -91,6 +92,7 @@ enum RunReports {
         let seeds = result.seeds.count > 1 ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
         table.footer = "targets=\(result.targets) over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
+        if let cache = result.cache { table.footer! += "\n" + cache.description }
         let logarithmic = result.parameter == .lr
         let points = result.points.compactMap { point -> (x: Double, mean: Double, low: Double, high: Double)? in
             let losses = point.runs.compactMap { $0.fineTuningEvaluation?.loss }

@@ -13,6 +13,8 @@ struct SessionState {
     var lab: ModelLab?
     /// Snapshots by `run save`, in the order saved.
     var runs: [SavedRun] = []
+    /// Where compare and sweep keep and find finished runs (`set cache=`); nil: off.
+    var cache: RunCache?
 
     func run(named name: String) -> SavedRun? { runs.first { $0.name == name } }
 }

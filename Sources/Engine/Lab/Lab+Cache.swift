@@ -1,0 +1,204 @@
+import Corpus
+import Foundation
+import LinearAlgebra
+import MiniMind
+
+/// `cache`: what the folder holds.
+struct CacheSummary {
+    var written: String
+    var folder: String
+    var entries: Int
+    var numericsVersion: Int
+}
+
+/// `cache check`: how many entries to re-train, drawn with which seed.
+struct CacheCheckOptions {
+    var sample: Int
+    var seed: UInt64
+    var verbLocation: SourceLocation
+}
+
+/// One compared number of a re-trained entry.
+struct CacheCheckRow {
+    var entry: String
+    var what: String
+    var cached: String
+    var recomputed: String
+    var difference: String
+    var ok: Bool
+}
+
+struct CacheCheckResult {
+    var written: String
+    var entries: Int
+    /// Entries re-trained.
+    var checked: Int
+    /// Entries that could not be rebuilt here, with why (another base, a changed file, …).
+    var skipped: [(entry: String, reason: String)]
+    var rows: [CacheCheckRow]
+    var failures: Int { rows.filter { !$0.ok }.count }
+}
+
+extension Lab {
+    /// `set cache="runs/02"` (opening, and creating, the folder) or `set cache=off`.
+    mutating func setCache(_ written: String) throws(CommandFailure) {
+        state.cache = written == "off" ? nil : try RunCache.open(written)
+    }
+
+    func cacheSummary() throws(CommandFailure) -> CacheSummary {
+        let cache = try requireCache()
+        return CacheSummary(written: cache.written, folder: cache.folder.path, entries: cache.entryFiles().count,
+                            numericsVersion: RunCache.numericsVersion)
+    }
+
+    /// Losses may differ by this much between CPUs (OpenBLAS picks kernels per CPU; sums round differently).
+    static func withinCacheTolerance(_ cached: Double, _ recomputed: Double) -> Bool {
+        if cached.isNaN || recomputed.isNaN { return cached.isNaN && recomputed.isNaN }
+        if cached == recomputed { return true }
+        return abs(cached - recomputed) <= 0.005 + 0.02 * abs(cached)
+    }
+
+    /// Re-trains a seeded random sample of the entries this session can rebuild
+    /// (its model is the entry's base; its data sources load to the hashed
+    /// tokens), ignoring the cache, and compares every number.
+    func checkCache(_ options: CacheCheckOptions, observer: TrainingObserver?) throws(CommandFailure) -> CacheCheckResult {
+        let cache = try requireCache()
+        let base = try requireModel().model
+        let tokenizer = try requireModel().tokenizer
+        let fingerprint = BaseFingerprint(base)
+        let files = cache.entryFiles()
+        var skipped: [(String, String)] = []
+        var candidates: [(name: String, entry: RunCacheEntry)] = []
+        for file in files {
+            let name = String(file.deletingPathExtension().lastPathComponent.prefix(12))
+            guard let data = FileManager.default.contents(atPath: file.path), let entry = try? RunCacheEntry.decode(data) else {
+                skipped.append((name, "unreadable"))
+                continue
+            }
+            guard entry.specification.key == file.deletingPathExtension().lastPathComponent else {
+                skipped.append((name, "its name is not its specification's hash"))
+                continue
+            }
+            guard entry.specification.baseModel == fingerprint.hash else {
+                skipped.append((name, "another base model (\(entry.specification.baseModel.prefix(12)))"))
+                continue
+            }
+            candidates.append((name, entry))
+        }
+        var generator = SeededGenerator(seed: options.seed)
+        candidates.shuffle(using: &generator)
+        var rows: [CacheCheckRow] = []
+        var checked = 0
+        var rebuilt: [String: DataChoice] = [:]
+        for (name, entry) in candidates {
+            if checked == options.sample { break }
+            let specification = entry.specification
+            let data: DataChoice, pretraining: DataChoice?
+            do throws(CacheRebuildFailure) {
+                data = try Self.rebuild(specification.data, tokenizer: tokenizer, memo: &rebuilt)
+                pretraining = try specification.pretrainingData.map { fingerprint throws(CacheRebuildFailure) in
+                    try Self.rebuild(fingerprint, tokenizer: tokenizer, memo: &rebuilt)
+                }
+            } catch {
+                skipped.append((name, error.reason))
+                continue
+            }
+            let run: IndependentRun
+            do throws(CacheRebuildFailure) {
+                run = try Self.rebuildRun(specification, on: base)
+            } catch {
+                skipped.append((name, error.reason))
+                continue
+            }
+            // The entry's own context: its pre-training data (or none) for the forgetting eval, no cache.
+            var checker = self
+            checker.state.pretrainData = pretraining
+            checker.state.cache = nil
+            let recomputed = try checker.execute([run], on: base, data: data, verb: "cache check", verbLocation: options.verbLocation,
+                                                 observer: observer)[0]
+            checked += 1
+            rows += Self.compare(name, cached: entry.result, recomputed: recomputed)
+        }
+        return CacheCheckResult(written: cache.written, entries: files.count, checked: checked, skipped: skipped, rows: rows)
+    }
+
+    private func requireCache() throws(CommandFailure) -> RunCache {
+        guard let cache = state.cache else {
+            throw CommandFailure(.command, "no run cache: turn one on with `set cache=\"runs/02\"`")
+        }
+        return cache
+    }
+
+    private struct CacheRebuildFailure: Error { var reason: String }
+
+    /// Loads the source again and checks that it gives the very tokens hashed into the entry.
+    private static func rebuild(_ fingerprint: DataFingerprint, tokenizer: ModelTokenizer,
+                                memo: inout [String: DataChoice]) throws(CacheRebuildFailure) -> DataChoice {
+        let choice: DataChoice
+        if let known = memo[fingerprint.source] {
+            choice = known
+        } else {
+            do {
+                choice = try load(fingerprint.source, tokenizer: tokenizer, at: SourceLocation(line: 1, column: 1, offset: 0))
+            } catch {
+                throw CacheRebuildFailure(reason: "cannot load \(fingerprint.source): \(error.message)")
+            }
+            memo[fingerprint.source] = choice
+        }
+        guard DataFingerprint(choice) == fingerprint else {
+            throw CacheRebuildFailure(reason: "\(fingerprint.source) no longer holds the tokens the run saw")
+        }
+        return choice
+    }
+
+    private static func rebuildRun(_ specification: RunSpecification, on base: Model) throws(CacheRebuildFailure) -> IndependentRun {
+        let words = specification.targets.split(separator: ",").map(String.init)
+        let selector: TargetSelector
+        do {
+            selector = try SelectorParsing.selector(words, layers: nil, model: base, at: SourceLocation(line: 1, column: 1, offset: 0))
+        } catch {
+            throw CacheRebuildFailure(reason: "targets \(specification.targets): \(error.message)")
+        }
+        guard base.selectedLinears(selector).map(\.name) == specification.matrices else {
+            throw CacheRebuildFailure(reason: "targets \(specification.targets) select other matrices here")
+        }
+        guard let initialization = LoRAInitialization(rawValue: specification.initialization) else {
+            throw CacheRebuildFailure(reason: "unknown init \(specification.initialization)")
+        }
+        return IndependentRun(targets: specification.targets, selector: selector,
+                              lora: LoRAConfig(rank: specification.rank, alpha: specification.alpha, dropout: specification.dropout,
+                                               initialization: initialization, rsLoRA: specification.rsLoRA, dora: specification.dora),
+                              learningRate: specification.learningRate, steps: specification.steps, batch: specification.batch,
+                              seqLen: specification.seqLen, seed: specification.seed,
+                              evaluation: Evaluation.Budget(tokens: specification.evaluationTokens, batches: specification.evaluationBatches),
+                              measuresValidation: specification.measuresValidation, mayDiverge: specification.mayDiverge,
+                              name: "\(specification.targets) r=\(specification.rank) seed=\(specification.seed)")
+    }
+
+    /// A row per number: losses within the tolerance, counts and divergence exactly.
+    private static func compare(_ entry: String, cached: IndependentRunResult, recomputed: IndependentRunResult) -> [CacheCheckRow] {
+        func loss(_ what: String, _ a: Double?, _ b: Double?) -> CacheCheckRow {
+            let shown = { (value: Double?) in value.map { String(format: "%.5f", $0) } ?? "—" }
+            let ok = switch (a, b) {
+            case (nil, nil): true
+            case let (a?, b?): withinCacheTolerance(a, b)
+            default: false
+            }
+            let difference = if let a, let b { String(format: "%+.5f", b - a) } else { ok ? "0" : "missing" }
+            return CacheCheckRow(entry: entry, what: what, cached: shown(a), recomputed: shown(b), difference: difference, ok: ok)
+        }
+        func exact(_ what: String, _ a: String, _ b: String) -> CacheCheckRow {
+            CacheCheckRow(entry: entry, what: what, cached: a, recomputed: b, difference: a == b ? "0" : "differs", ok: a == b)
+        }
+        return [
+            exact("matrices", String(cached.matrices), String(recomputed.matrices)),
+            exact("parameters", String(cached.parameters), String(recomputed.parameters)),
+            exact("steps", String(cached.losses.count), String(recomputed.losses.count)),
+            exact("divergence", cached.divergence ?? "none", recomputed.divergence ?? "none"),
+            loss("final loss", Double(cached.finalLoss), Double(recomputed.finalLoss)),
+            loss("validation", cached.validation?.loss, recomputed.validation?.loss),
+            loss("eval finetune", cached.fineTuningEvaluation?.loss, recomputed.fineTuningEvaluation?.loss),
+            loss("eval pretrain", cached.pretrainingEvaluation?.loss, recomputed.pretrainingEvaluation?.loss),
+        ]
+    }
+}
