@@ -22,6 +22,9 @@ struct SweepOptions {
     var seeds: [UInt64]?
     var evaluation: Evaluation.Budget
     var verbLocation: SourceLocation
+    /// `match=true`: each run's exact match on the trained and held-out questions.
+    var measuresExactMatch: Bool
+    var matchLocation: SourceLocation
 
     /// The swept values, as numbers (for the chart's x axis).
     var values: [Double] {
@@ -53,6 +56,8 @@ struct SweepResult {
     /// The fixed values of the parameters not swept, for the footer.
     var fixed: (rank: Int, learningRate: Double, alpha: Double?, steps: Int)
     var pretrainingBefore: Evaluation.Result?
+    /// Whether the runs measured exact match (the table's extra columns).
+    var measuresExactMatch: Bool
 }
 
 extension Lab {
@@ -74,6 +79,9 @@ extension Lab {
         let seeds = options.seeds ?? [state.seed]
         // The copy each run trains beside the base (dropped once evaluated).
         try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: options.shape.batchLocation)
+        if options.measuresExactMatch {
+            _ = try requireAnsweredData(for: base, batch: batch, option: "match=true", at: options.matchLocation)
+        }
         var pretrainingBefore: Evaluation.Result?
         if let pretraining = state.pretrainData {
             pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
@@ -91,7 +99,8 @@ extension Lab {
                 runs.append(IndependentRun(targets: options.targets.joined(separator: ","), selector: selector,
                                            lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init)), learningRate: rate, steps: steps,
                                            batch: batch, seqLen: seqLen, seed: seed, evaluation: options.evaluation,
-                                           measuresValidation: false, mayDiverge: false, name: name))
+                                           measuresValidation: false, measuresExactMatch: options.measuresExactMatch,
+                                           mayDiverge: false, name: name))
             }
         }
         let outcomes = try perform(runs, on: base, data: data, verb: "sweep", verbLocation: options.verbLocation, observer: observer)
@@ -104,6 +113,6 @@ extension Lab {
         return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
                            fixed: (options.ranks[0], options.learningRates[0], options.alphas?.first, options.steps[0]),
-                           pretrainingBefore: pretrainingBefore)
+                           pretrainingBefore: pretrainingBefore, measuresExactMatch: options.measuresExactMatch)
     }
 }
