@@ -43,9 +43,14 @@ public enum ChatTemplate {
     /// header's newline); the header's own ids mark where the content starts.
     /// Should the joint encoding not begin with them, header and content are
     /// encoded apart, so the mask never covers part of a header.
+    ///
+    /// The last assistant turn's content and `<|im_end|>` are the document's
+    /// `answerSpan`: what the model should answer to the conversation before
+    /// it (for exact-match scoring).
     public static func tokenize(_ messages: [ChatMessage], tokenizer: any Tokenizer = ByteTokenizer()) -> TokenizedDocument {
         var tokens: [Int32] = []
         var mask: [Bool] = []
+        var answerSpan: Range<Int>?
         let newline = tokenizer.encode("\n")
         for message in messages {
             let headerText = message.role.rawValue + "\n"
@@ -57,11 +62,12 @@ public enum ChatTemplate {
             let isTarget = message.role == .assistant
             tokens += header
             mask += Array(repeating: false, count: header.count)
+            if isTarget { answerSpan = tokens.count..<tokens.count + content.count }
             tokens += content
             mask += Array(repeating: isTarget, count: content.count)
             tokens += newline
             mask += Array(repeating: false, count: newline.count)
         }
-        return TokenizedDocument(tokens: tokens, lossMask: mask)
+        return TokenizedDocument(tokens: tokens, lossMask: mask, answerSpan: answerSpan)
     }
 }

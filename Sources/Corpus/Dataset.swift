@@ -7,6 +7,13 @@ public struct TokenizedDocument: Sendable, Equatable {
     /// before it. All true for pre-training text; for conversations, true
     /// exactly on the assistant's content and its closing `<|im_end|>`.
     public var lossMask: [Bool]
+    /// Where the answer lies in a document that asks a question: the tokens
+    /// of a conversation's last assistant turn that the model should say —
+    /// its content and the `<|im_end|>` that ends it. Everything before is
+    /// the prompt, ending with that turn's `<|im_start|>assistant\n`, so
+    /// greedy decoding from the prompt can be checked against the answer
+    /// (`AnsweredQuestion`). nil for pre-training text, which asks nothing.
+    public var answerSpan: Range<Int>?
 
     /// A document whose tokens are all targets (pre-training text).
     public init(tokens: [Int32]) {
@@ -14,11 +21,17 @@ public struct TokenizedDocument: Sendable, Equatable {
         self.lossMask = Array(repeating: true, count: tokens.count)
     }
 
-    /// A document with an explicit mask; `lossMask` must be as long as `tokens`.
-    public init(tokens: [Int32], lossMask: [Bool]) {
+    /// A document with an explicit mask; `lossMask` must be as long as `tokens`,
+    /// and `answerSpan`, when given, a non-empty range of them.
+    public init(tokens: [Int32], lossMask: [Bool], answerSpan: Range<Int>? = nil) {
         precondition(tokens.count == lossMask.count, "one mask entry per token")
+        if let answerSpan {
+            precondition(!answerSpan.isEmpty && answerSpan.lowerBound > 0 && answerSpan.upperBound <= tokens.count,
+                         "an answer is a non-empty range of the tokens after a prompt")
+        }
         self.tokens = tokens
         self.lossMask = lossMask
+        self.answerSpan = answerSpan
     }
 
     /// How many tokens count in the loss.

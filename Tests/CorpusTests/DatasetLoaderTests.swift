@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// A fresh directory for one test's files, removed when the test ends.
-private final class TemporaryDirectory {
+final class TemporaryDirectory {
     let url: URL
 
     init() throws {

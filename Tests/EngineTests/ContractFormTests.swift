@@ -20,7 +20,7 @@ struct ContractFormTests {
         "similarity r8 r64 matrix=layers.0.q", "amplification matrix=layers.0.q", "intruders matrix=layers.0.q k=10 eps=0.5",
         "run save r8", "runs", "run load r8",
         "compare targets=square;q,v;attn;all-linear budget=equal steps=200",
-        "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2", "eval tokens=4096",
+        "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2", "eval tokens=4096", "eval match=true",
         "sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3", "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3",
         "set seed=1", "reset",
     ]

@@ -106,6 +106,7 @@ struct SessionFingerprint: Equatable, CustomStringConvertible {
         var digest = Digest().adding(choice.source).adding(d.name).adding(d.kind.rawValue).adding(Int(d.endOfText))
         for document in d.train + d.heldOut {
             digest = digest.adding(document.tokens.map(Int.init)).adding(document.lossMask.map { $0 ? 1 : 0 })
+                .adding(document.answerSpan.map { [$0.lowerBound, $0.upperBound] } ?? [])
         }
         return digest.adding(d.train.count)
     }

@@ -81,7 +81,8 @@ struct TransactionTests {
                  Sample(stage: .fullyTuned, line: "step batch=2 seq=64", effect: .trains),
                  Sample(stage: .dora, line: "step batch=2 seq=64", effect: .trains)],
         "train": [Sample(stage: .adapted, line: "train steps=2 batch=2 seq=64", effect: .trains)],
-        "eval": [Sample(stage: .adapted, line: "eval batches=1 batch=2 seq=64", effect: .keeps)],
+        "eval": [Sample(stage: .adapted, line: "eval batches=1 batch=2 seq=64", effect: .keeps),
+                 Sample(stage: .adapted, line: "eval batches=1 batch=2 seq=64 match=true", effect: .keeps)],
         "generate": [Sample(stage: .adapted, line: "generate \"Hi\" max=3", effect: .keeps)],
         "svd": [Sample(stage: .adapted, line: "svd layers.0.q top=2", effect: .keeps)],
         "spectrum": [Sample(stage: .adapted, line: "spectrum", effect: .keeps)],
@@ -101,8 +102,10 @@ struct TransactionTests {
                      Sample(stage: .files, line: "run load fourth from \"{dir}/run\"", effect: .changes)],
         "runs": [Sample(stage: .twoRuns, line: "runs", effect: .keeps)],
         "compare": [Sample(stage: .base, line: "compare targets=q;v budget=rank rank=2 steps=1 batch=2 seq=64", effect: .keeps),
-                    Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 seeds=1-2 lrs=1e-3,1e-2 eval_tokens=64", effect: .keeps)],
-        "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps)],
+                    Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 seeds=1-2 lrs=1e-3,1e-2 eval_tokens=64", effect: .keeps),
+                    Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps)],
+        "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps),
+                  Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps)],
     ]
 
     struct InjectedFailure: Error, CustomStringConvertible {

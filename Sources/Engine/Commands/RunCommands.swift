@@ -38,6 +38,7 @@ enum RunCommands {
                         ParameterSpec("eval_tokens", .integer(minimum: 1), "held-out target tokens per data set at most (default: the whole split)"),
                         ParameterSpec("seeds", .integers(minimum: 0), "one run per seed (its adapter init and batch order), e.g. 1-5 or 1,2,7; mean ± sd (default: one run, the session seed)"),
                         ParameterSpec("lrs", .numbers(minimum: 0, maximum: nil), "candidate learning rates; each strategy uses the one with the lowest validation loss (instead of lr=)"),
+                        SharedParameters.match,
                     ],
                     details: """
                     Each selector gets a copy of the current model (which must have no
@@ -54,6 +55,8 @@ enum RunCommands {
                     rate's runs on the held-out splits: equal budgets, equal tuning. "eval
                     pretrain" is the base corpus's held-out loss after fine-tuning and
                     "forgetting" its rise over the base's (shown in the footer).
+                    match=true adds each strategy's exact match (as `eval match=true`) on the
+                    trained questions ("match seen") and the held-out ones ("match unseen").
                     """,
                     examples: ["compare targets=square;q,v;attn;all-linear budget=equal steps=200",
                                "compare targets=q;q,v;attn budget=rank rank=4 steps=50",
@@ -84,7 +87,8 @@ enum RunCommands {
                                  evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
                                  seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
                                  learningRates: invocation.numbers("lrs"), learningRatesLocation: invocation.location(of: "lrs"),
-                                 verbLocation: invocation.verbLocation)
+                                 verbLocation: invocation.verbLocation,
+                                 measuresExactMatch: try invocation.requiredBoolean("match"), matchLocation: invocation.location(of: "match"))
     }
 
     /// For commands outside this file that name a saved run.

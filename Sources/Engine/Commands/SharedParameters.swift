@@ -3,6 +3,9 @@
 enum SharedParameters {
     /// Tokens per sequence; its default, min(128, context), lives in `BatchShape`.
     static let seq = ParameterSpec("seq", .integer(minimum: 2), "tokens per sequence (default: min(\(BatchShape.defaultSequenceLength), the model's context))")
+    /// Exact match on the fine-tuning data's trained and held-out questions (eval, compare, sweep).
+    static let match = ParameterSpec("match", .boolean, default: .boolean(false),
+                                     "also the exact match of greedy answers on the fine-tuning questions, trained and held out")
 }
 
 extension BatchShape {

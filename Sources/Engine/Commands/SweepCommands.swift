@@ -12,6 +12,7 @@ enum SweepCommands {
                         SharedParameters.seq,
                         ParameterSpec("seeds", .integers(minimum: 0), "one run per seed at every value; mean ± sd (default: one run, the session seed)"),
                         ParameterSpec("eval_tokens", .integer(minimum: 1), "held-out target tokens per data set at most (default: the whole split)"),
+                        SharedParameters.match,
                     ],
                     details: """
                     Exactly one of rank, lr, alpha and steps lists several values; the
@@ -23,6 +24,8 @@ enum SweepCommands {
                     loss against the swept value, with a min–max band over the seeds.
                     alpha fixed while rank varies keeps s = alpha/r falling with r; leave
                     alpha out to keep s = 2. The session itself is not changed.
+                    match=true adds the exact match (as `eval match=true`) on the trained
+                    questions ("match seen") and the held-out ones ("match unseen").
                     """,
                     examples: ["sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3",
                                "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3"],
@@ -56,6 +59,7 @@ enum SweepCommands {
                             parameter: parameter, ranks: ranks, learningRates: rates, alphas: alphas, steps: steps,
                             shape: try BatchShape(invocation), seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
                             evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
-                            verbLocation: invocation.verbLocation)
+                            verbLocation: invocation.verbLocation,
+                            measuresExactMatch: try invocation.requiredBoolean("match"), matchLocation: invocation.location(of: "match"))
     }
 }

@@ -66,6 +66,7 @@ enum TrainingCommands {
                         ParameterSpec("batches", .integer(minimum: 1), "batches per data set at most (default: all; tokens= says it in tokens)"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per batch"),
                         SharedParameters.seq,
+                        SharedParameters.match,
                     ],
                     details: """
                     Mean cross-entropy per target token (nats), its standard error and the
@@ -74,8 +75,13 @@ enum TrainingCommands {
                     sequence (one row of seq tokens) as one draw, since the tokens within a
                     text are correlated: SE = √(Σ(sᵢ − L·cᵢ)² / (n(n−1))) / c̄ over the n
                     sequences' loss sums sᵢ and target counts cᵢ (a ratio estimate).
+                    match=true adds the exact match on the fine-tuning data's questions,
+                    trained (seen phrasings) and held out (unseen): the fraction whose
+                    whole answer — the assistant's text and its <|im_end|> — greedy
+                    decoding reproduces from the prompt, ± √(p(1−p)/n), over every
+                    question of the split (tokens= and batches= limit only the losses).
                     """,
-                    examples: ["eval", "eval tokens=4096", "eval batch=16 seq=64"],
+                    examples: ["eval", "eval tokens=4096", "eval batch=16 seq=64", "eval match=true"],
                     handler: evaluate),
         CommandSpec("generate", area: .training, summary: "continue a prompt with the model",
                     positionals: [PositionalSpec("prompt", .text, "the prompt, quoted; \\n is a newline")],
@@ -129,7 +135,8 @@ enum TrainingCommands {
 
     private static func evaluate(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
         let options = EvaluationOptions(budget: Evaluation.Budget(tokens: invocation.integer("tokens"), batches: invocation.integer("batches")),
-                                        shape: try BatchShape(invocation))
+                                        shape: try BatchShape(invocation),
+                                        measuresExactMatch: try invocation.requiredBoolean("match"), matchLocation: invocation.location(of: "match"))
         let report = try Lab(state: state, cancellation: context.cancellation).evaluate(options)
         return TrainingReports.evaluation(report)
     }

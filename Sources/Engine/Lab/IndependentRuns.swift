@@ -21,6 +21,8 @@ struct IndependentRun {
     var evaluation: Evaluation.Budget
     /// Whether the loss on the fine-tuning data's validation split is wanted (to choose a rate).
     var measuresValidation: Bool
+    /// Whether the exact match on the fine-tuning data's trained and held-out questions is wanted (`match=true`).
+    var measuresExactMatch: Bool = false
     /// A diverging run is a result (marked diverged) rather than an error: candidates of `lrs=`.
     var mayDiverge: Bool
     /// How progress names the run (`q,v r=4 seed=2`).
@@ -41,6 +43,9 @@ struct IndependentRunResult: Codable {
     var fineTuningEvaluation: Evaluation.Result?
     /// The base corpus's held-out loss after fine-tuning: what was forgotten.
     var pretrainingEvaluation: Evaluation.Result?
+    /// Exact match on the training and held-out questions, when measured.
+    var exactMatchSeen: Evaluation.ExactMatch?
+    var exactMatchUnseen: Evaluation.ExactMatch?
 
     /// Mean of the last 10% of the training losses.
     var finalLoss: Float {
@@ -50,7 +55,7 @@ struct IndependentRunResult: Codable {
 
     func seedRun(seed: UInt64) -> SeedRun {
         SeedRun(seed: seed, losses: losses, finalLoss: finalLoss, fineTuningEvaluation: fineTuningEvaluation,
-                pretrainingEvaluation: pretrainingEvaluation)
+                pretrainingEvaluation: pretrainingEvaluation, exactMatchSeen: exactMatchSeen, exactMatchUnseen: exactMatchUnseen)
     }
 }
 
@@ -145,6 +150,10 @@ extension Lab {
         if let pretraining = state.pretrainData {
             result.pretrainingEvaluation = try Evaluation.loss(of: candidate, on: pretraining, batch: spec.batch, seqLen: spec.seqLen,
                                                                budget: spec.evaluation)
+        }
+        if spec.measuresExactMatch {
+            result.exactMatchSeen = Evaluation.exactMatch(of: candidate, on: data, split: .train, batch: spec.batch)
+            result.exactMatchUnseen = Evaluation.exactMatch(of: candidate, on: data, split: .heldOut, batch: spec.batch)
         }
         return result
     }

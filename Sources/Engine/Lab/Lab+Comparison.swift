@@ -30,6 +30,9 @@ struct ComparisonOptions {
     var learningRatesLocation: SourceLocation
     /// Where a strategy the model refuses is reported.
     var verbLocation: SourceLocation
+    /// `match=true`: each run's exact match on the trained and held-out questions.
+    var measuresExactMatch: Bool
+    var matchLocation: SourceLocation
 }
 
 /// One seed's run of one strategy at its chosen rate.
@@ -41,6 +44,9 @@ struct SeedRun {
     var fineTuningEvaluation: Evaluation.Result?
     /// The base corpus's held-out loss after fine-tuning: what was forgotten.
     var pretrainingEvaluation: Evaluation.Result?
+    /// Exact match on the trained and held-out questions (`match=true`).
+    var exactMatchSeen: Evaluation.ExactMatch? = nil
+    var exactMatchUnseen: Evaluation.ExactMatch? = nil
 }
 
 /// One candidate rate of one strategy, judged on the validation split.
@@ -80,6 +86,8 @@ struct ComparisonResult {
     var pretrainingBefore: Evaluation.Result?
     /// How many runs came from the run cache; nil without one.
     var cache: CacheUse?
+    /// Whether the runs measured exact match (the table's extra columns).
+    var measuresExactMatch: Bool
 }
 
 extension Lab {
@@ -100,6 +108,9 @@ extension Lab {
         let seeds = options.seeds ?? [state.seed]
         // The copy each run trains beside the base (dropped once evaluated).
         try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: training.shape.batchLocation)
+        if options.measuresExactMatch {
+            _ = try requireAnsweredData(for: base, batch: batch, option: "match=true", at: options.matchLocation)
+        }
         let rates = options.learningRates ?? [training.learningRate]
         let choosing = options.learningRates != nil
         if choosing, data.dataset.validation.isEmpty {
@@ -119,7 +130,8 @@ extension Lab {
                         + (seeds.count > 1 ? " seed=\(seed)" : "")
                     runs.append(IndependentRun(targets: contender.label, selector: contender.selector, lora: LoRAConfig(rank: contender.rank),
                                                learningRate: rate, steps: training.steps, batch: batch, seqLen: seqLen, seed: seed,
-                                               evaluation: options.evaluation, measuresValidation: choosing, mayDiverge: choosing, name: name))
+                                               evaluation: options.evaluation, measuresValidation: choosing,
+                                               measuresExactMatch: options.measuresExactMatch, mayDiverge: choosing, name: name))
                 }
             }
         }
@@ -155,7 +167,8 @@ extension Lab {
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,
                                 batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget,
-                                learningRates: options.learningRates, pretrainingBefore: pretrainingBefore, cache: performed.cache)
+                                learningRates: options.learningRates, pretrainingBefore: pretrainingBefore, cache: performed.cache,
+                                measuresExactMatch: options.measuresExactMatch)
     }
 
     private struct Contender {

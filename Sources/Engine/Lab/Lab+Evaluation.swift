@@ -5,6 +5,9 @@ import MiniMind
 struct EvaluationOptions {
     var budget: Evaluation.Budget
     var shape: BatchShape
+    /// `match=true`: also the exact match on the fine-tuning data's training and held-out questions.
+    var measuresExactMatch: Bool
+    var matchLocation: SourceLocation
 }
 
 /// The loss on each chosen data set (nil when it has no target token within reach).
@@ -15,6 +18,16 @@ struct EvaluationReport {
         var result: Evaluation.Result?
     }
     var entries: [Entry]
+
+    /// The exact match on the fine-tuning data, when asked for.
+    struct ExactMatchEntry {
+        var source: String
+        /// The training split: phrasings the model was trained on.
+        var seen: Evaluation.ExactMatch?
+        /// The held-out split: phrasings it never saw.
+        var unseen: Evaluation.ExactMatch?
+    }
+    var exactMatch: ExactMatchEntry?
 }
 
 /// `generate`: the prompt and how to sample.
@@ -42,12 +55,21 @@ extension Lab {
         }
         let seqLen = try options.shape.sequenceLength(for: lab.model)
         try checkForwardMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, at: options.shape.batchLocation)
+        let answered = options.measuresExactMatch
+            ? try requireAnsweredData(for: lab.model, batch: options.shape.batch, option: "match=true", at: options.matchLocation) : nil
         var entries: [EvaluationReport.Entry] = []
         for (role, data) in sets {
             let result = try Evaluation.loss(of: lab.model, on: data, batch: options.shape.batch, seqLen: seqLen, budget: options.budget)
             entries.append(EvaluationReport.Entry(role: role, source: data.source, result: result))
         }
-        return EvaluationReport(entries: entries)
+        var report = EvaluationReport(entries: entries)
+        if let answered {
+            report.exactMatch = EvaluationReport.ExactMatchEntry(
+                source: answered.source,
+                seen: Evaluation.exactMatch(of: lab.model, on: answered, split: .train, batch: options.shape.batch),
+                unseen: Evaluation.exactMatch(of: lab.model, on: answered, split: .heldOut, batch: options.shape.batch))
+        }
+        return report
     }
 
     func generate(_ options: GenerationOptions) throws(CommandFailure) -> GenerationResult {

@@ -22,6 +22,9 @@ struct SweepOptions {
     var seeds: [UInt64]?
     var evaluation: Evaluation.Budget
     var verbLocation: SourceLocation
+    /// `match=true`: each run's exact match on the trained and held-out questions.
+    var measuresExactMatch: Bool
+    var matchLocation: SourceLocation
 
     /// The swept values, as numbers (for the chart's x axis).
     var values: [Double] {
@@ -55,6 +58,8 @@ struct SweepResult {
     var pretrainingBefore: Evaluation.Result?
     /// How many runs came from the run cache; nil without one.
     var cache: CacheUse?
+    /// Whether the runs measured exact match (the table's extra columns).
+    var measuresExactMatch: Bool
 }
 
 extension Lab {
@@ -76,6 +81,9 @@ extension Lab {
         let seeds = options.seeds ?? [state.seed]
         // The copy each run trains beside the base (dropped once evaluated).
         try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: options.shape.batchLocation)
+        if options.measuresExactMatch {
+            _ = try requireAnsweredData(for: base, batch: batch, option: "match=true", at: options.matchLocation)
+        }
         var pretrainingBefore: Evaluation.Result?
         if let pretraining = state.pretrainData {
             pretrainingBefore = try Evaluation.loss(of: base, on: pretraining, batch: batch, seqLen: seqLen, budget: options.evaluation)
@@ -93,7 +101,8 @@ extension Lab {
                 runs.append(IndependentRun(targets: options.targets.joined(separator: ","), selector: selector,
                                            lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init)), learningRate: rate, steps: steps,
                                            batch: batch, seqLen: seqLen, seed: seed, evaluation: options.evaluation,
-                                           measuresValidation: false, mayDiverge: false, name: name))
+                                           measuresValidation: false, measuresExactMatch: options.measuresExactMatch,
+                                           mayDiverge: false, name: name))
             }
         }
         let performed = try perform(runs, on: base, data: data, verb: "sweep", verbLocation: options.verbLocation, observer: observer)
@@ -107,6 +116,7 @@ extension Lab {
         return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
                            fixed: (options.ranks[0], options.learningRates[0], options.alphas?.first, options.steps[0]),
-                           pretrainingBefore: pretrainingBefore, cache: performed.cache)
+                           pretrainingBefore: pretrainingBefore, cache: performed.cache,
+                           measuresExactMatch: options.measuresExactMatch)
     }
 }

@@ -32,6 +32,7 @@ enum RunReports {
         var columns = ["targets", "rank", "matrices", "params", "% of model"]
         if choosing { columns += ["lr (picked)", "validation"] }
         columns += ["final loss", "eval finetune", "eval pretrain", "forgetting"]
+        if result.measuresExactMatch { columns += ["match seen", "match unseen"] }
         var table = ResultTable(columns, numericColumns: Set(1..<columns.count))
         let before = result.pretrainingBefore?.loss
         for strategy in result.strategies {
@@ -46,6 +47,7 @@ enum RunReports {
                     spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),
                     spread(runs.compactMap { $0.pretrainingEvaluation?.loss }),
                     before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"]
+            if result.measuresExactMatch { row += exactMatchCells(runs) }
             table.append(row)
         }
         let rate = choosing ? "lr chosen per strategy from \(result.learningRates!.map(\.formatted).joined(separator: ",")) by the lowest mean loss on the fine-tuning data's validation split"
@@ -54,6 +56,7 @@ enum RunReports {
         table.footer = "\(result.steps) steps each, \(rate), batch \(result.batch)×\(result.seqLen), \(seeds), budget=\(result.budget.rawValue); "
             + "final loss = mean of the last 10% of steps; held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (result.measuresExactMatch ? exactMatchFooter : "")
         if choosing {
             let trials = result.strategies.map { strategy in
                 "\(strategy.targets): " + strategy.trials.map { trial in
@@ -72,8 +75,9 @@ enum RunReports {
 
     static func sweep(_ result: SweepResult) -> MimeBundle {
         let name = result.parameter.rawValue
-        var table = ResultTable([name, "rank", "params", "% of model", "final loss", "eval finetune", "eval pretrain", "forgetting"],
-                                numericColumns: Set(0..<8))
+        let columns = [name, "rank", "params", "% of model", "final loss", "eval finetune", "eval pretrain", "forgetting"]
+            + (result.measuresExactMatch ? ["match seen", "match unseen"] : [])
+        var table = ResultTable(columns, numericColumns: Set(0..<columns.count))
         let before = result.pretrainingBefore?.loss
         for point in result.points {
             let runs = point.runs
@@ -82,7 +86,8 @@ enum RunReports {
                           spread(runs.map { Double($0.finalLoss) }),
                           spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),
                           spread(runs.compactMap { $0.pretrainingEvaluation?.loss }),
-                          before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"])
+                          before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"]
+                         + (result.measuresExactMatch ? exactMatchCells(runs) : []))
         }
         let fixed = [("rank", result.parameter == .rank ? nil : String(result.fixed.rank)),
                      ("lr", result.parameter == .lr ? nil : result.fixed.learningRate.formatted),
@@ -92,6 +97,7 @@ enum RunReports {
         let seeds = result.seeds.count > 1 ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
         table.footer = "targets=\(result.targets) over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
+            + (result.measuresExactMatch ? exactMatchFooter : "")
         if let cache = result.cache { table.footer! += "\n" + cache.description }
         let logarithmic = result.parameter == .lr
         let points = result.points.compactMap { point -> (x: Double, mean: Double, low: Double, high: Double)? in
@@ -103,6 +109,14 @@ enum RunReports {
                                        xLabel: logarithmic ? "log10 lr" : name, points: points)
         return table.bundle(with: chart)
     }
+
+    /// "match seen" and "match unseen": each run's fraction, mean ± sd over the runs.
+    private static func exactMatchCells(_ runs: [SeedRun]) -> [String] {
+        [spread(runs.compactMap { $0.exactMatchSeen?.fraction }), spread(runs.compactMap { $0.exactMatchUnseen?.fraction })]
+    }
+
+    private static let exactMatchFooter = "; match = exact match of greedy answers (text and <|im_end|>) on the trained (seen) "
+        + "and held-out (unseen) questions"
 
     /// `1.2345`, or `1.2345 ± 0.0123` (sample sd) over several runs.
     static func spread(_ values: [Double]) -> String {

@@ -69,7 +69,28 @@ enum TrainingReports {
                           String(format: "%.2f", exp(result.loss)), result.tokens.grouped, result.sequences.grouped])
         }
         table.footer = "loss in nats per target token; SE over sequences (each row of seq tokens is one draw, its tokens being correlated)"
-        return table.bundle
+        guard let exactMatch = report.exactMatch else { return table.bundle }
+        let matches = exactMatchTable(exactMatch)
+        return MimeBundle(plain: table.plainText + "\n\n" + matches.plainText, html: table.html + "\n" + matches.html)
+    }
+
+    /// `eval match=true`'s second table: one row per split, seen then unseen.
+    private static func exactMatchTable(_ entry: EvaluationReport.ExactMatchEntry) -> ResultTable {
+        var table = ResultTable(["measure", "source", "fraction", "± SE", "correct", "n"], numericColumns: [2, 3, 4, 5])
+        var tooLong = 0
+        for (label, result) in [("exact match, seen phrasings (train)", entry.seen), ("exact match, unseen phrasings (held-out)", entry.unseen)] {
+            guard let result else {
+                table.append([label, entry.source, "—", "—", "0", "0"])
+                continue
+            }
+            tooLong += result.tooLong
+            table.append([label, entry.source, result.fraction.map { String(format: "%.4f", $0) } ?? "—",
+                          result.standardError.map { String(format: "%.4f", $0) } ?? "—", result.correct.grouped, result.questions.grouped])
+        }
+        table.footer = "exact match = the share of questions whose whole answer (text and <|im_end|>) greedy decoding reproduces "
+            + "from the prompt; SE = √(p(1−p)/n) over questions"
+            + (tooLong > 0 ? "; \(tooLong.grouped) longer than the model's context not scored" : "")
+        return table
     }
 
     static func generation(_ result: GenerationResult) -> MimeBundle {
