@@ -13,7 +13,8 @@ import MiniMind
 /// split (for `facts` and `identity`, new phrasings of trained questions)
 /// whether that recall carries over to questions never seen.
 extension Evaluation {
-    struct ExactMatch: Equatable {
+    /// Codable: the run cache stores it.
+    struct ExactMatch: Equatable, Codable {
         var correct: Int
         /// Questions scored.
         var questions: Int

@@ -98,6 +98,7 @@ struct RunSpecification: Codable, Equatable {
     var evaluationTokens: Int?
     var evaluationBatches: Int?
     var measuresValidation: Bool
+    var measuresExactMatch: Bool
     var mayDiverge: Bool
 
     /// Hex SHA-256 of the canonical JSON (sorted keys): the entry's file name.
@@ -130,6 +131,7 @@ struct RunSpecification: Codable, Equatable {
         evaluationTokens = run.evaluation.tokens
         evaluationBatches = run.evaluation.batches
         measuresValidation = run.measuresValidation
+        measuresExactMatch = run.measuresExactMatch
         mayDiverge = run.mayDiverge
     }
 }
