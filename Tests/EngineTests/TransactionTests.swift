@@ -102,7 +102,8 @@ struct TransactionTests {
         "runs": [Sample(stage: .twoRuns, line: "runs", effect: .keeps)],
         "compare": [Sample(stage: .base, line: "compare targets=q;v budget=rank rank=2 steps=1 batch=2 seq=64", effect: .keeps),
                     Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 seeds=1-2 lrs=1e-3,1e-2 eval_tokens=64", effect: .keeps)],
-        "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps)],
+        "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps),
+                  Sample(stage: .base, line: "sweep targets=q rank=1,2 alpha=4 rslora=true steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps)],
     ]
 
     struct InjectedFailure: Error, CustomStringConvertible {
