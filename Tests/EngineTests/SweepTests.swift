@@ -33,6 +33,21 @@ import Testing
         #expect(Array(fromSweep.suffix(4)) == Array(fromCompare.suffix(4)))
     }
 
+    /// rslora=true scales by alpha/√r: at rank 4, alpha 4 gives s = 2, the run plain LoRA makes with alpha 8;
+    /// at rank 16 it gives s = 1 where plain alpha 8 gives 0.5, so those runs differ.
+    @Test func rsLoRAScalesEveryRunByAlphaOverTheRootOfItsRank() throws {
+        let engine = ComparisonTests.prepared()
+        let rs = engine.run("sweep targets=q rank=4,16 alpha=4 rslora=true lr=5e-2 steps=4 batch=2 seeds=5 eval_tokens=256")
+        #expect(rs.error == nil, "\(rs.error?.message ?? "")")
+        let plain = engine.run("sweep targets=q rank=4,16 alpha=8 lr=5e-2 steps=4 batch=2 seeds=5 eval_tokens=256").resultText
+        #expect(rs.resultText.contains("rsLoRA (s = alpha/√rank)"))
+        #expect(!plain.contains("rsLoRA"))
+        let (rs4, plain4) = (try #require(Self.row(rs.resultText, "4")), try #require(Self.row(plain, "4")))
+        #expect(Array(rs4.suffix(4)) == Array(plain4.suffix(4)), "s = 2 both ways at rank 4")
+        let (rs16, plain16) = (try #require(Self.row(rs.resultText, "16")), try #require(Self.row(plain, "16")))
+        #expect(Array(rs16.suffix(4)) != Array(plain16.suffix(4)), "s = 1 against 0.5 at rank 16")
+    }
+
     @Test func sweepVariesExactlyOneParameter() {
         let engine = ComparisonTests.prepared()
         #expect(engine.run("sweep rank=1,2 lr=1e-3,1e-2").error?.message

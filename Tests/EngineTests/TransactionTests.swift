@@ -105,7 +105,8 @@ struct TransactionTests {
                     Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 seeds=1-2 lrs=1e-3,1e-2 eval_tokens=64", effect: .keeps),
                     Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps)],
         "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps),
-                  Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps)],
+                  Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps),
+                  Sample(stage: .base, line: "sweep targets=q rank=1,2 alpha=4 rslora=true steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps)],
     ]
 
     struct InjectedFailure: Error, CustomStringConvertible {

@@ -8,6 +8,7 @@ enum SweepCommands {
                         ParameterSpec("lr", .numbers(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate, or rates to sweep"),
                         ParameterSpec("alpha", .numbers(minimum: 0, maximum: nil), "scale numerator, or values to sweep (default 2·rank)"),
                         ParameterSpec("steps", .integers(minimum: 1), default: .integer(200), "training steps, or step counts to sweep"),
+                        ParameterSpec("rslora", .boolean, default: .boolean(false), "scale alpha/sqrt(r) instead of alpha/r (rsLoRA), in every run"),
                         ParameterSpec("batch", .integer(minimum: 1), default: .integer(8), "sequences per step"),
                         SharedParameters.seq,
                         ParameterSpec("seeds", .integers(minimum: 0), "one run per seed at every value; mean ± sd (default: one run, the session seed)"),
@@ -23,12 +24,14 @@ enum SweepCommands {
                     and forgetting, mean ± sd over the seeds) and the held-out fine-tuning
                     loss against the swept value, with a min–max band over the seeds.
                     alpha fixed while rank varies keeps s = alpha/r falling with r; leave
-                    alpha out to keep s = 2. The session itself is not changed.
+                    alpha out to keep s = 2; rslora=true with a fixed alpha gives
+                    s = alpha/√r (Kalajdzievski 2023). The session itself is not changed.
                     match=true adds the exact match (as `eval match=true`) on the trained
                     questions ("match seen") and the held-out ones ("match unseen").
                     """,
                     examples: ["sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3",
-                               "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3"],
+                               "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3",
+                               "sweep targets=q,v rank=1,2,4,8 alpha=16 rslora=true seeds=1-3"],
                     handler: sweep),
     ]
 
@@ -57,6 +60,7 @@ enum SweepCommands {
         }
         return SweepOptions(targets: try invocation.requiredTexts("targets"), targetsLocation: invocation.location(of: "targets"),
                             parameter: parameter, ranks: ranks, learningRates: rates, alphas: alphas, steps: steps,
+                            rsLoRA: try invocation.requiredBoolean("rslora"),
                             shape: try BatchShape(invocation), seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
                             evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
                             verbLocation: invocation.verbLocation,

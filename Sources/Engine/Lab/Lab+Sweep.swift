@@ -17,6 +17,8 @@ struct SweepOptions {
     /// nil: the adapter's default (2·rank).
     var alphas: [Double]?
     var steps: [Int]
+    /// Every run scales by alpha/√r instead of alpha/r.
+    var rsLoRA: Bool = false
     var shape: BatchShape
     /// nil: one run with the session seed.
     var seeds: [UInt64]?
@@ -55,6 +57,7 @@ struct SweepResult {
     var seeds: [UInt64]
     /// The fixed values of the parameters not swept, for the footer.
     var fixed: (rank: Int, learningRate: Double, alpha: Double?, steps: Int)
+    var rsLoRA: Bool = false
     var pretrainingBefore: Evaluation.Result?
     /// How many runs came from the run cache; nil without one.
     var cache: CacheUse?
@@ -99,7 +102,7 @@ extension Lab {
             for seed in seeds {
                 let name = "\(options.parameter.rawValue)=\(value.formatted)" + (seeds.count > 1 ? " seed=\(seed)" : "")
                 runs.append(IndependentRun(targets: options.targets.joined(separator: ","), selector: selector,
-                                           lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init)), learningRate: rate, steps: steps,
+                                           lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init), rsLoRA: options.rsLoRA), learningRate: rate, steps: steps,
                                            batch: batch, seqLen: seqLen, seed: seed, evaluation: options.evaluation,
                                            measuresValidation: false, measuresExactMatch: options.measuresExactMatch,
                                            mayDiverge: false, name: name))
@@ -116,7 +119,7 @@ extension Lab {
         return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
                            fixed: (options.ranks[0], options.learningRates[0], options.alphas?.first, options.steps[0]),
-                           pretrainingBefore: pretrainingBefore, cache: performed.cache,
+                           rsLoRA: options.rsLoRA, pretrainingBefore: pretrainingBefore, cache: performed.cache,
                            measuresExactMatch: options.measuresExactMatch)
     }
 }

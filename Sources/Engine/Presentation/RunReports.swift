@@ -94,6 +94,7 @@ enum RunReports {
                      ("alpha", result.parameter == .alpha ? nil : result.fixed.alpha.map(\.formatted) ?? "2·rank"),
                      ("steps", result.parameter == .steps ? nil : String(result.fixed.steps))]
             .compactMap { item in item.1.map { "\(item.0) \($0)" } }.joined(separator: ", ")
+            + (result.rsLoRA ? ", rsLoRA (s = alpha/√rank)" : "")
         let seeds = result.seeds.count > 1 ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
         table.footer = "targets=\(result.targets) over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
