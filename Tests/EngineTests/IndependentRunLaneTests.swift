@@ -17,7 +17,7 @@ import Testing
 
     static func run(_ targets: String, lr: Double = 3e-3, seed: UInt64, steps: Int = 3, name: String) throws -> IndependentRun {
         IndependentRun(targets: targets, selector: try TargetSelector(parsing: targets), lora: LoRAConfig(rank: 2),
-                       learningRate: lr, steps: steps, batch: 2, seqLen: 32, seed: seed,
+                       learningRate: lr, steps: steps, batch: 2, seqLen: 128, seed: seed,
                        evaluation: Evaluation.Budget(tokens: 128, batches: nil), measuresValidation: true,
                        mayDiverge: false, name: name)
     }

@@ -119,7 +119,7 @@ extension Lab {
         }
         lane(observer)
         for _ in 1..<lanes { done.wait() }
-        return try board.results()
+        return try board.results(of: runs, verb: verb)
     }
 
     /// How many runs to train side by side: one per core when there are
@@ -136,8 +136,9 @@ extension Lab {
         return fitsInMemory(lanes: lanes, of: base, batch: widest.batch, seqLen: widest.seqLen) ? lanes : 1
     }
 
-    /// Models up to this many parameters train faster side by side than with
-    /// a run's products split across the cores (docs/benchmarks.md).
+    /// Models up to this many parameters train side by side. `tiny` (0.8 M)
+    /// measured faster so (docs/benchmarks.md, "Independent runs");
+    /// `minimind2-small` (26 M) is left to its split products, unmeasured.
     static let laneParameterLimit = 8_000_000
 
     /// One run: attach, train, evaluate, drop the copy. `stopsWhen` is the
@@ -229,15 +230,17 @@ private final class LaneBoard: Sendable {
         }
     }
 
-    /// Every result in spec order, or the first failure in spec order.
-    func results() throws(CommandFailure) -> [IndependentRunResult] {
+    /// Every result in spec order, or the first failure in spec order. A run
+    /// that never started (the interrupt came between runs) fails as it would
+    /// have one after another: interrupted at its first step.
+    func results(of runs: [IndependentRun], verb: String) throws(CommandFailure) -> [IndependentRunResult] {
         let results = state.withLock { $0.results }
         var finished: [IndependentRunResult] = []
-        for result in results {
+        for (index, result) in results.enumerated() {
             switch result {
             case .success(let value): finished.append(value)
             case .failure(let error): throw error
-            case nil: preconditionFailure("a run neither finished nor failed before every earlier one did")
+            case nil: throw CommandFailure(.interrupted, "\(verb) interrupted during \(runs[index].name); the session is unchanged")
             }
         }
         return finished
