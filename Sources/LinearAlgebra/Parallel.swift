@@ -33,11 +33,28 @@ public enum Parallel {
             let start = count * w / workers, end = count * (w + 1) / workers
             if start < end { body(start..<end) }
         }
+        if runsChunksInOrder {
+            // The same chunks, one after another on this thread: the numbers
+            // are those of the split run (each chunk computes exactly what it would).
+            for w in 0..<workers { split(w) }
+            return
+        }
         if workers == workerCount, let pool, pool.run(split) { return }
         withoutActuallyEscaping(split) { split in
             let box = UncheckedSendable(split)
             DispatchQueue.concurrentPerform(iterations: workers) { w in box.value(w) }
         }
+    }
+
+    /// Set on a thread that runs one of several independent trainings side by
+    /// side (`compare`'s lanes): the lanes already use the cores, so each
+    /// runs its splits on its own thread — the same chunks in order, so its
+    /// results are bit-identical to the split run's.
+    @TaskLocal public static var runsChunksInOrder = false
+
+    /// Runs `body` with every split on this thread taken chunk by chunk in order.
+    public static func inOrderOnThisThread<R>(_ body: () -> R) -> R {
+        $runsChunksInOrder.withValue(true) { body() }
     }
 
     /// The spinning helpers for `workerCount − 1` of the chunks, only when

@@ -1,5 +1,7 @@
 import Foundation
+import LinearAlgebra
 import MiniMind
+import Synchronization
 
 /// One training of a fresh adapter on a copy of the session's base, and
 /// everything that decides its result: `compare` and `sweep` are lists of
@@ -100,23 +102,87 @@ extension Lab {
                                              warnings: warnings))
     }
 
-    /// Trains and evaluates every run, one after another.
+    /// Trains and evaluates every run, in `lanes` side by side (see
+    /// `laneCount`; the default decides). Results come back in spec order and
+    /// are bit-identical whichever way they were scheduled: a run's splits
+    /// are the same chunks either way (`Parallel.runsChunksInOrder`).
+    /// With several lanes an error stops the runs after it in spec order (the
+    /// ones before it finish, as they would have one at a time), and the first
+    /// error in spec order is the one reported.
     func execute(_ runs: [IndependentRun], on base: Model, data: DataChoice, verb: String,
-                 verbLocation: SourceLocation, observer: TrainingObserver?) throws(CommandFailure) -> [IndependentRunResult] {
-        var finished: [LossCurve] = []
-        var results: [IndependentRunResult] = []
-        for spec in runs {
-            observer?.began(ObservedRun(name: spec.name, steps: spec.steps, part: (finished.count + 1, runs.count), earlier: finished))
-            let result = try train(spec, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
-            finished.append((spec.name, result.losses))
-            results.append(result)
+                 verbLocation: SourceLocation, observer: TrainingObserver?,
+                 lanes: Int? = nil) throws(CommandFailure) -> [IndependentRunResult] {
+        let lanes = min(lanes ?? laneCount(runs, on: base), runs.count)
+        if lanes <= 1 {
+            var finished: [LossCurve] = []
+            var results: [IndependentRunResult] = []
+            for spec in runs {
+                observer?.began(ObservedRun(name: spec.name, steps: spec.steps, part: (finished.count + 1, runs.count), earlier: finished))
+                let result = try train(spec, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
+                finished.append((spec.name, result.losses))
+                results.append(result)
+            }
+            return results
         }
-        return results
+        let board = LaneBoard(count: runs.count)
+        let cancellation = cancellation
+        // Sendable: each lane reads the base, the data and the session (none
+        // of which changes while the command runs) and owns the copy it trains.
+        let shared = UncheckedLaneShare(lab: self, base: base, data: data, runs: runs)
+        @Sendable func lane(_ observer: TrainingObserver?) {
+            Parallel.inOrderOnThisThread {
+                while let index = board.take(stoppingWhen: cancellation.isRaised) {
+                    let spec = shared.runs[index]
+                    observer?.began(ObservedRun(name: spec.name, steps: spec.steps, part: (index + 1, shared.runs.count),
+                                                earlier: board.finishedCurves(names: shared.runs.map(\.name))))
+                    let outcome: Result<IndependentRunResult, CommandFailure>
+                    do throws(CommandFailure) {
+                        outcome = .success(try shared.lab.train(spec, on: shared.base, data: shared.data, verb: verb, verbLocation: verbLocation,
+                                                                observer: observer,
+                                                                stopsWhen: { cancellation.isRaised || board.failedBefore(index) }))
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    board.record(outcome, at: index)
+                }
+            }
+        }
+        // Lanes 2… on threads of their own; lane 1 here, the only one that reports progress
+        // (the observer is not thread-safe), so its runs show live and the others' curves join as they finish.
+        let done = DispatchSemaphore(value: 0)
+        for _ in 1..<lanes {
+            let thread = Thread { lane(nil); done.signal() }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        lane(observer)
+        for _ in 1..<lanes { done.wait() }
+        return try board.results(of: runs, verb: verb)
     }
 
-    /// One run: attach, train, evaluate, drop the copy.
+    /// How many runs to train side by side: one per core when there are
+    /// several runs and the model is small enough that one run cannot keep
+    /// two cores busy (measured in docs/benchmarks.md, "Independent runs"),
+    /// and when that many copies and their activations fit in memory;
+    /// otherwise 1. `LORALAB_LANES` overrides (1 = one after another).
+    func laneCount(_ runs: [IndependentRun], on base: Model) -> Int {
+        guard runs.count >= 2 else { return 1 }
+        if let text = ProcessInfo.processInfo.environment["LORALAB_LANES"], let n = Int(text), n >= 1 { return min(n, runs.count) }
+        guard base.parameterCount <= Self.laneParameterLimit else { return 1 }
+        let lanes = min(Parallel.workerCount, runs.count)
+        let widest = runs.max { $0.batch * $0.seqLen < $1.batch * $1.seqLen }!
+        return fitsInMemory(lanes: lanes, of: base, batch: widest.batch, seqLen: widest.seqLen) ? lanes : 1
+    }
+
+    /// Models up to this many parameters train side by side. `tiny` (0.8 M)
+    /// measured faster so (docs/benchmarks.md, "Independent runs");
+    /// `minimind2-small` (26 M) is left to its split products, unmeasured.
+    static let laneParameterLimit = 8_000_000
+
+    /// One run: attach, train, evaluate, drop the copy. `stopsWhen` is the
+    /// interrupt (by default this command's cancellation).
     func train(_ spec: IndependentRun, on base: Model, data: DataChoice, verb: String, verbLocation: SourceLocation,
-               observer: TrainingObserver?) throws(CommandFailure) -> IndependentRunResult {
+               observer: TrainingObserver?, stopsWhen: (@Sendable () -> Bool)? = nil) throws(CommandFailure) -> IndependentRunResult {
         let candidate = base.copy()
         let attached: [Linear]
         do {
@@ -128,7 +194,8 @@ extension Lab {
         var run = TrainingRun(trainer: trainer,
                               sampler: try TrainingRun.sampler(for: data, batch: spec.batch, seqLen: spec.seqLen, seed: spec.seed),
                               steps: spec.steps)
-        let outcome = try run.run(observer: observer, cancellation: cancellation)
+        let cancellation = cancellation
+        let outcome = try run.run(observer: observer, stopsWhen: stopsWhen ?? { cancellation.isRaised })
         if outcome.interrupted {
             throw CommandFailure(.interrupted, "\(verb) interrupted during \(spec.name); the session is unchanged")
         }
@@ -157,4 +224,77 @@ extension Lab {
         }
         return result
     }
+}
+
+/// What the lanes of one `execute` share: which run is next, the results so
+/// far, and the first failure (in spec order) that stops the runs after it.
+private final class LaneBoard: Sendable {
+    private struct State {
+        var next = 0
+        var results: [Result<IndependentRunResult, CommandFailure>?]
+        var firstFailure = Int.max
+    }
+    private let state: Mutex<State>
+    private let firstFailure = Atomic<Int>(Int.max)
+
+    init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count))) }
+
+    /// The next run to start, or nil when all have started, the command was
+    /// interrupted, or a run before the next one failed.
+    func take(stoppingWhen interrupted: Bool) -> Int? {
+        state.withLock { state in
+            guard !interrupted, state.next < state.results.count, state.next < state.firstFailure else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    /// Whether a run earlier than `index` failed: `index` then need not finish.
+    func failedBefore(_ index: Int) -> Bool { firstFailure.load(ordering: .relaxed) < index }
+
+    func record(_ outcome: Result<IndependentRunResult, CommandFailure>, at index: Int) {
+        state.withLock { state in
+            state.results[index] = outcome
+            if case .failure = outcome, index < state.firstFailure {
+                state.firstFailure = index
+                firstFailure.store(index, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// The loss curves of the runs finished so far, in spec order (for progress).
+    func finishedCurves(names: [String]) -> [LossCurve] {
+        state.withLock { state in
+            state.results.indices.compactMap { index in
+                guard case .success(let result)? = state.results[index] else { return nil }
+                return (names[index], result.losses)
+            }
+        }
+    }
+
+    /// Every result in spec order, or the first failure in spec order. A run
+    /// that never started (the interrupt came between runs) fails as it would
+    /// have one after another: interrupted at its first step.
+    func results(of runs: [IndependentRun], verb: String) throws(CommandFailure) -> [IndependentRunResult] {
+        let results = state.withLock { $0.results }
+        var finished: [IndependentRunResult] = []
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let value): finished.append(value)
+            case .failure(let error): throw error
+            case nil: throw CommandFailure(.interrupted, "\(verb) interrupted during \(runs[index].name); the session is unchanged")
+            }
+        }
+        return finished
+    }
+}
+
+/// The read-only inputs of the lanes, carried to their threads.
+private struct UncheckedLaneShare: @unchecked Sendable {
+    // Sendable: while the lanes run nothing writes the session, the base or the
+    // data (`Model.copy` only reads the base); each lane writes only its own copy.
+    let lab: Lab
+    let base: Model
+    let data: DataChoice
+    let runs: [IndependentRun]
 }

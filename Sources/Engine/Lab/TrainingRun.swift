@@ -41,10 +41,17 @@ struct TrainingRun {
     /// Runs the steps; `afterStep` sees each record (to grow a loss curve).
     mutating func run(observer: TrainingObserver?, cancellation: CancellationFlag,
                       afterStep: (StepRecord) -> Void = { _ in }) throws(CommandFailure) -> Outcome {
+        try run(observer: observer, stopsWhen: { cancellation.isRaised }, afterStep: afterStep)
+    }
+
+    /// The same, stopping when `stopsWhen()` is true (an interrupt, or for a
+    /// lane of `compare`, an earlier run's failure).
+    mutating func run(observer: TrainingObserver?, stopsWhen: @escaping @Sendable () -> Bool,
+                      afterStep: (StepRecord) -> Void = { _ in }) throws(CommandFailure) -> Outcome {
         let start = Date()
         var records: [StepRecord] = []
         for index in 0..<steps {
-            if cancellation.isRaised {
+            if stopsWhen() {
                 observer?.ended(step: index, total: steps, records: records, seconds: Date().timeIntervalSince(start), how: .interrupted)
                 return Outcome(records: records, interrupted: true, seconds: Date().timeIntervalSince(start))
             }
@@ -62,7 +69,7 @@ struct TrainingRun {
                                stopped: "stopped before step \(number): \(error.message)")
             }
             let record = trainer.step(tokens: batch.tokens, targets: batch.targets, batch: batch.batchSize, seqLen: batch.seqLen,
-                                      shouldStop: { cancellation.isRaised })
+                                      shouldStop: stopsWhen)
             if record.stopped {
                 // Interrupted between blocks: the step changed nothing, and its batch is drawn again next time.
                 sampler = samplerBefore
