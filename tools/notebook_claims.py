@@ -69,7 +69,8 @@ class Evidence:
     @property
     def conditions(self) -> str:
         """The footer line a compare or sweep prints (steps, lr, batch, seeds)."""
-        return next((line.strip() for line in self.text.splitlines() if " steps each" in line), "")
+        return next((line.strip() for line in self.text.splitlines()
+                     if " steps each" in line or (line.startswith("targets=") and " over " in line)), "")
 
     @property
     def runs(self) -> int:
@@ -137,6 +138,55 @@ def equal_budget_forgetting(evidence: Evidence) -> tuple:
     return listing(forgetting, "forgetting, the rise of the held-out story loss"), verdict
 
 
+def ffn_versus_attention(evidence: Evidence) -> tuple:
+    losses = evidence.by_row("eval finetune")
+    forgetting = evidence.by_row("forgetting")
+    ffn, attn = losses["ffn"], losses["attn"]
+    if ffn.mean < attn.mean and clearly_different(ffn, attn):
+        verdict = "contradicted: LoRA on the FFN learns more than on attention, clearly"
+    elif clearly_different(ffn, attn):
+        verdict = "holds: attention learns more than the FFN, clearly"
+    else:
+        verdict = "not shown: ffn and attn are within noise of each other"
+    verdict += "; forgetting: " + comparison("ffn", forgetting["ffn"], "attn", forgetting["attn"])
+    return (listing(losses, "held-out fine-tuning loss at each one's picked lr")
+            + "; " + listing(forgetting, "forgetting")), verdict
+
+
+def by_rank(evidence: Evidence, column: str) -> dict:
+    values = evidence.by_row(column)
+    return {f"r={rank}": value for rank, value in values.items()}
+
+
+def small_rank_suffices(evidence: Evidence) -> tuple:
+    losses = by_rank(evidence, "eval finetune")
+    (best, best_value) = ranked(losses)[0]
+    smallest = "r=1"
+    if best == smallest or not clearly_different(losses[smallest], best_value):
+        verdict = f"holds: {smallest} is within noise of the best rank ({best})"
+    else:
+        verdict = f"does not hold here: {smallest} is clearly worse than {best}"
+        near = [name for name, value in ranked(losses) if not clearly_different(value, best_value)]
+        verdict += f"; within noise of the best: {', '.join(near)}"
+    return listing(losses, "held-out fine-tuning loss by rank at alpha 16"), verdict
+
+
+def rslora_keeps_improving(evidence: Evidence) -> tuple:
+    losses = by_rank(evidence, "eval finetune")
+    high, lower = losses["r=64"], losses["r=8"]
+    verdict = ("holds: r=64 is clearly below r=8" if high.mean < lower.mean and clearly_different(high, lower)
+               else "not shown: " + comparison("r=64", high, "r=8", lower))
+    return listing(losses, "held-out fine-tuning loss by rank, rsLoRA"), verdict
+
+
+def forgetting_by_rank(evidence: Evidence) -> tuple:
+    forgetting = by_rank(evidence, "forgetting")
+    low, high = forgetting["r=1"], forgetting["r=64"]
+    verdict = ("holds: r=1 forgets clearly less than r=64" if low.mean < high.mean and clearly_different(low, high)
+               else "not shown: " + comparison("r=1", low, "r=64", high))
+    return listing(forgetting, "forgetting by rank at one lr"), verdict
+
+
 CLAIMS = [
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal parameter budget, adapting more kinds of matrix learns more "
@@ -145,6 +195,18 @@ CLAIMS = [
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal budget, adapting fewer matrices leaves more of the base intact (forgets less)",
           equal_budget_forgetting),
+    Claim("claim-ffn-vs-attn", "03-is-ffn-low-rank.ipynb",
+          "The FFN's update is not low rank, so LoRA does better on attention (at an equal budget, each strategy at its best lr)",
+          ffn_versus_attention),
+    Claim("claim-rank-fixed-alpha", "04-rank-and-subspaces.ipynb",
+          "A very small rank suffices (LoRA Table 6: r=1 is competitive)",
+          small_rank_suffices),
+    Claim("claim-rank-rslora", "04-rank-and-subspaces.ipynb",
+          "With rsLoRA's scale alpha/√r, a higher rank keeps helping (Kalajdzievski 2023)",
+          rslora_keeps_improving),
+    Claim("claim-forgetting-by-rank", "05-intruders-and-forgetting.ipynb",
+          "A lower-rank LoRA forgets less (Biderman et al. 2024: LoRA learns less and forgets less)",
+          forgetting_by_rank),
 ]
 
 
@@ -170,7 +232,8 @@ def section() -> str:
             notebooks[claim.notebook] = nbformat.read(ROOT / "notebooks" / claim.notebook, as_version=4)
         evidence = evidence_for(notebooks[claim.notebook], claim.tag)
         measured, verdict = claim.answer(evidence)
-        conditions = evidence.conditions.split(";")[0]
+        # The footer up to its definitions: steps, lr, batch, seeds, budget.
+        conditions = re.split(r"; (?:final loss|held-out evaluations)", evidence.conditions)[0]
         if conditions:
             measured += f" — {conditions}"
         lines.append(f"| {claim.claim} | `{claim.notebook}` | {measured} | {verdict} |")
