@@ -4,6 +4,7 @@
 #   make test   everything CI runs: Swift tests (release) and the Python protocol tests
 #   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl, fuzz-safetensors, fuzz-tokenizer,
 #                                          fuzz-pickle) build and run one libFuzzer target
+#   make runs   empty notebooks/runs and re-execute every notebook: recompute the whole run cache
 #   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
 #   make readme-claims   rewrite README's "What the notebooks show" from the notebooks' own tables
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base notebooks readme-claims
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base notebooks readme-claims runs
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -81,6 +82,12 @@ notebooks: build kernelspec
 # Rewrites README's "What the notebooks show" from the committed notebooks' tables.
 readme-claims: venv
 	$(PY) tools/notebook_claims.py --write
+
+# Not in CI: recomputes the notebooks' whole run cache (notebooks/runs/) by
+# emptying it and re-executing every notebook, which trains every run again.
+runs: build kernelspec
+	rm -rf notebooks/runs && mkdir -p notebooks/runs
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/execute-notebooks.py
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec

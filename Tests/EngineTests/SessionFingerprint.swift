@@ -14,6 +14,8 @@ struct SessionFingerprint: Equatable, CustomStringConvertible {
 
     init(_ state: SessionState) {
         parts["seed"] = Digest().adding(state.seed).value
+        // The folder's own name, not its path: sessions alike in fresh folders must compare equal.
+        parts["cache"] = Digest().adding(state.cache?.folder.lastPathComponent ?? "off").value
         parts["data.pretrain"] = Self.digest(state.pretrainData).value
         parts["data.finetune"] = Self.digest(state.finetuneData).value
         add(state.lab, as: "lab")

@@ -81,7 +81,9 @@ import Testing
             ("pretrain", true),
             ("generate \"Once\"", false),
             ("eval", false),
+            ("set cache=\"\(folder.path)/cache\"", false),
             ("compare", true),
+            ("cache check", false),
             ("sweep rank=1,2", true),
             ("sweep lr=1e-3,1e-2", true),
             ("save model \"\(folder.path)/model\"", false),
@@ -131,7 +133,7 @@ import Testing
     @Test func anOptionalReadOfADefaultIsSeen() throws {
         var state = SessionState()
         let (invocation, _) = try Self.run("set", &state)
-        #expect(invocation.reads.readOptionally == ["seed"])
+        #expect(invocation.reads.readOptionally == ["cache", "seed"])
         #expect(invocation.reads.readThroughSpec.isEmpty)
         let eval = try Invocation(spec: try #require(CommandCatalog.standard.forms(of: "eval").first),
                                   command: try ParsedCommand(try #require(CommandLexer.lines(of: "eval").first)), words: [])

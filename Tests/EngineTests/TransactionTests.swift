@@ -22,7 +22,7 @@ struct TransactionTests {
 
     /// Sessions the samples start from. `{dir}` is a fresh folder per sample.
     enum Stage: String {
-        case empty, base, adapted, dora, merged, fullyTuned, twoRuns, files
+        case empty, base, adapted, dora, merged, fullyTuned, twoRuns, files, cached
 
         var script: String {
             let model = "model tiny dim=32 layers=2 heads=4 kv_heads=2 ffn=48 seq=64"
@@ -36,6 +36,8 @@ struct TransactionTests {
             case .merged: return "\(adapted)\nlora merge"
             case .fullyTuned: return "\(base)\nfinetune targets=ffn\nstep 1 batch=2 seq=64"
             case .twoRuns: return "\(adapted)\ntrain steps=2 batch=2 seq=64\nrun save second"
+            case .cached:
+                return "\(base)\nset cache=\"{dir}/cache\"\ncompare targets=q rank=2 steps=2 batch=2 seq=64 eval_tokens=64"
             case .files:
                 return "\(adapted)\nsave model \"{dir}/model\"\nsave adapter \"{dir}/adapter\"\nrun save third to \"{dir}/run\"\nlora detach"
             }
@@ -56,7 +58,11 @@ struct TransactionTests {
         "print": [Sample(stage: .adapted, line: "print hello", effect: .keeps)],
         "warn": [Sample(stage: .adapted, line: "warn careful", effect: .keeps)],
         "clear": [Sample(stage: .adapted, line: "clear", effect: .keeps)],
-        "set": [Sample(stage: .adapted, line: "set seed=7", effect: .changes), Sample(stage: .adapted, line: "set", effect: .keeps)],
+        "set": [Sample(stage: .adapted, line: "set seed=7", effect: .changes), Sample(stage: .adapted, line: "set", effect: .keeps),
+                Sample(stage: .adapted, line: "set cache=\"{dir}/cache\"", effect: .changes),
+                Sample(stage: .cached, line: "set cache=off", effect: .changes)],
+        "cache": [Sample(stage: .cached, line: "cache", effect: .keeps)],
+        "cache check": [Sample(stage: .cached, line: "cache check sample=1", effect: .keeps)],
         "reset": [Sample(stage: .adapted, line: "reset", effect: .changes)],
         "model": [Sample(stage: .adapted, line: "model tiny dim=16 layers=1 heads=2 kv_heads=2 ffn=32 seq=32", effect: .changes),
                   Sample(stage: .empty, line: "model tiny dim=16 layers=1 heads=2 kv_heads=2 ffn=32 seq=32", effect: .changes)],

@@ -34,7 +34,7 @@ enum CacheCommands {
     ]
 
     private static func check(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext) throws -> MimeBundle? {
-        let options = CacheCheckOptions(sample: invocation.integer("sample") ?? 10, seed: UInt64(invocation.integer("seed") ?? 1),
+        let options = CacheCheckOptions(sample: try invocation.requiredInteger("sample"), seed: UInt64(try invocation.requiredInteger("seed")),
                                         verbLocation: invocation.verbLocation)
         let result = try Lab(state: state, cancellation: context.cancellation).checkCache(options, observer: ProgressDisplay(context: context))
         let report = CacheReports.check(result)

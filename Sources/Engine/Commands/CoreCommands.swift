@@ -50,7 +50,8 @@ enum CoreCommands {
                             }
                         }
                         state = lab.state
-                        return MimeBundle(plain: "seed=\(seed)\ncache=" + (lab.state.cache.map { "\"\($0.written)\"" } ?? "off"))
+                        // The cache only when one is on: `set` printed just the seed before there was a cache.
+                        return MimeBundle(plain: "seed=\(seed)" + (lab.state.cache.map { "\ncache=\"\($0.written)\"" } ?? ""))
                     }),
         CommandSpec("reset", area: .core, summary: "back to an empty session (no model, data, adapters or runs)",
                     handler: { _, state, context in
