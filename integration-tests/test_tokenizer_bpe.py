@@ -13,9 +13,9 @@ import subprocess
 
 import pytest
 
-from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Tokenizer, pre_tokenizers
 
-from tokenizer_strings import training_corpus, varied_strings
+from tokenizer_strings import trained_byte_level_bpe, varied_strings
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|box|>"]
 ADDED = ["<think>", "</think>", "<tool_call>", "<|buffer1|>", "<|buffer12|>"]
@@ -23,12 +23,7 @@ ADDED = ["<think>", "</think>", "<tool_call>", "<|buffer1|>", "<|buffer12|>"]
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=700, special_tokens=SPECIALS, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(training_corpus(), trainer)
+    tokenizer = trained_byte_level_bpe(700, SPECIALS)
     # Non-special added tokens, matched before pre-tokenization like the specials:
     # "<|buffer1|>" is a prefix of "<|buffer12|>" (longest must win).
     tokenizer.add_tokens([AddedToken(ADDED[0], normalized=False), AddedToken(ADDED[1], normalized=False),

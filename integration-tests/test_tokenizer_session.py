@@ -9,9 +9,8 @@ import subprocess
 import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
-from tokenizer_strings import training_corpus
+from tokenizer_strings import trained_byte_level_bpe
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 TEMPLATE_CONFIG = {"chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}",
@@ -30,12 +29,7 @@ def run(loralab_bin, folder, script):
 def bpe_model(loralab_bin, tmp_path_factory):
     """A tiny model whose vocabulary is a small BPE's (trained to at most 600 tokens), and that BPE."""
     folder = tmp_path_factory.mktemp("bpe-model")
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIALS, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(training_corpus(), trainer)
+    tokenizer = trained_byte_level_bpe(600, SPECIALS)
     run(loralab_bin, folder, 'model tiny layers=1\nsave model "m"\n')
     model = folder / "m"
     weights = load_file(str(model / "model.safetensors"))

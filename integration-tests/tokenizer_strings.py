@@ -49,3 +49,17 @@ def training_corpus(seed=3, lines=2000):
         sentence = " ".join(words) + rng.choice([".", "!", "?", "'s", ",", "\n", "  "])
         corpus.append(sentence)
     return corpus
+
+
+def trained_byte_level_bpe(vocab_size, special_tokens):
+    """A byte-level BPE trained with `tokenizers` the way MiniMind trains its
+    own (ByteLevel pre-tokenizer and decoder, the byte alphabet) on
+    `training_corpus()`."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=special_tokens, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(training_corpus(), trainer)
+    return tokenizer

@@ -171,19 +171,22 @@ def small_rank_suffices(evidence: Evidence) -> tuple:
     return listing(losses, "held-out fine-tuning loss by rank at alpha 16"), verdict
 
 
+def lower_than(claim: str, name: str, value: Estimate, other: str, other_value: Estimate) -> str:
+    """`holds: <claim>` when `name` is clearly below `other`, else what the two show."""
+    if value.mean < other_value.mean and clearly_different(value, other_value):
+        return f"holds: {claim}"
+    return "not shown: " + comparison(name, value, other, other_value)
+
+
 def rslora_keeps_improving(evidence: Evidence) -> tuple:
     losses = by_rank(evidence, "eval finetune")
-    high, lower = losses["r=64"], losses["r=8"]
-    verdict = ("holds: r=64 is clearly below r=8" if high.mean < lower.mean and clearly_different(high, lower)
-               else "not shown: " + comparison("r=64", high, "r=8", lower))
+    verdict = lower_than("r=64 is clearly below r=8", "r=64", losses["r=64"], "r=8", losses["r=8"])
     return listing(losses, "held-out fine-tuning loss by rank, rsLoRA"), verdict
 
 
 def forgetting_by_rank(evidence: Evidence) -> tuple:
     forgetting = by_rank(evidence, "forgetting")
-    low, high = forgetting["r=1"], forgetting["r=64"]
-    verdict = ("holds: r=1 forgets clearly less than r=64" if low.mean < high.mean and clearly_different(low, high)
-               else "not shown: " + comparison("r=1", low, "r=64", high))
+    verdict = lower_than("r=1 forgets clearly less than r=64", "r=1", forgetting["r=1"], "r=64", forgetting["r=64"])
     return listing(forgetting, "forgetting by rank at one lr"), verdict
 
 
