@@ -43,10 +43,16 @@ extension Lab {
         DataRole.allCases.compactMap { role in state.data(for: role).map { (role, $0) } }
     }
 
-    /// Tokenizes the chosen data again when the model's tokenizer is not the one
-    /// it was tokenized with (after `model`, `model load` or `run load`);
-    /// returns the sources it re-read, for the report.
-    mutating func retokenizeData() throws(CommandFailure) -> [String] {
+    /// Makes `lab` the session's model (`model`, `model load`, `run load`) and
+    /// tokenizes the chosen data again where the new model's tokenizer is not the
+    /// one it was tokenized with; returns the sources it re-read, for the report.
+    /// (A failure here is undone with the rest of the command: docs/design.md, "Transactions".)
+    mutating func replaceModel(with lab: ModelLab) throws(CommandFailure) -> [String] {
+        state.lab = lab
+        return try retokenizeData()
+    }
+
+    private mutating func retokenizeData() throws(CommandFailure) -> [String] {
         let tokenizer = state.lab?.tokenizer ?? .byte
         var redone: [String] = []
         for role in DataRole.allCases {

@@ -94,8 +94,7 @@ extension Lab {
         let tokenizer = try ModelTokenizer.of(loaded, folder: folder.url)
         var lab = ModelLab(model: loaded.model, origin: "load \"\(folder.written)\"")
         lab.tokenizer = tokenizer
-        state.lab = lab
-        let retokenized = try retokenizeData()
+        let retokenized = try replaceModel(with: lab)
         return LoadedModel(folder: folder.url, written: folder.written, loaded: loaded, tokenizer: tokenizer, retokenized: retokenized)
     }
 
@@ -206,8 +205,7 @@ extension Lab {
         let seed = session["seed"]?.stringValue.flatMap(UInt64.init) ?? state.seed
         state.runs.removeAll { $0.name == name }
         state.runs.append(SavedRun(name: name, lab: lab.snapshot(), finetuneSource: session["finetune_data"]?.stringValue, seed: seed))
-        state.lab = lab
-        _ = try retokenizeData()
+        _ = try replaceModel(with: lab)
         if let order = session["data_order"], !order.isNull, let data = state.finetuneData,
            data.source == session["finetune_data"]?.stringValue {
             state.lab?.stepSampler = try Self.sampler(resuming: order, on: data, in: folder)

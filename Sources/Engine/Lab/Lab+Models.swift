@@ -63,9 +63,8 @@ extension Lab {
         }
         try MemoryBudget.live.check(config.modelEstimate, for: "this model (\(config.parameterCount.grouped) parameters)", at: options.shapeLocation)
         let model = Model(config: config, seed: options.seed ?? state.seed)
-        state.lab = ModelLab(model: model, origin: ([options.preset] + options.writtenSettings).joined(separator: " "))
         // Data chosen for a loaded model's BPE follows the model back to bytes.
-        _ = try retokenizeData()
+        _ = try replaceModel(with: ModelLab(model: model, origin: ([options.preset] + options.writtenSettings).joined(separator: " ")))
         let square = Set(model.linears.filter(\.isSquare).map { MatrixNames.short($0).split(separator: ".").last.map(String.init) ?? "" })
         let kinds = ["q", "k", "v", "o", "gate", "up", "down"]
         return BuiltModel(preset: options.preset, config: config, model: model, squareKinds: kinds.filter(square.contains))

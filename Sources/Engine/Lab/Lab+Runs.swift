@@ -14,8 +14,7 @@ extension Lab {
     /// Restores a copy of a saved run (the saved one stays as it is).
     mutating func loadRun(named name: String, at location: SourceLocation) throws(CommandFailure) -> SavedRun {
         let saved = try requireRun(named: name, at: location)
-        state.lab = saved.lab.snapshot()
-        _ = try retokenizeData()
+        _ = try replaceModel(with: saved.lab.snapshot())
         return saved
     }
 
