@@ -7,7 +7,7 @@ import time
 
 import pexpect
 
-from test_repl_support import CONTINUATION_PROMPT, PROMPT, run_line, spawn_repl
+from test_repl_support import CONTINUATION_PROMPT, PROMPT, run_line, spawn_repl, wait_for_the_editor
 
 UP_ARROW = "\x1b[A"
 
@@ -102,6 +102,7 @@ def test_ctrl_c_at_a_continuation_prompt_drops_the_whole_command(tmp_path):
     child = spawn_repl(tmp_path / "history")
     child.sendline('print \\')
     child.expect(CONTINUATION_PROMPT)
+    wait_for_the_editor(child)
     child.sendcontrol("c")
     child.expect_exact(PROMPT)
     output = run_line(child, 'print "fresh"')
@@ -113,6 +114,7 @@ def test_two_ctrl_c_at_an_empty_prompt_exit(tmp_path):
     child.sendcontrol("c")
     child.expect_exact("Ctrl-C again")
     child.expect_exact(PROMPT)
+    wait_for_the_editor(child)
     child.sendcontrol("c")
     child.expect(pexpect.EOF)
     child.close()

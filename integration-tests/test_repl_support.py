@@ -2,6 +2,8 @@
 and a REPL spawned on a real pseudo-terminal with its own history file."""
 import os
 import pathlib
+import termios
+import time
 
 import pexpect
 
@@ -26,7 +28,19 @@ def spawn_repl(history_file, *args, timeout=20) -> pexpect.spawn:
     child = pexpect.spawn(loralab_binary(), list(args), env=terminal_environment(history_file),
                           encoding="utf-8", timeout=timeout, dimensions=(40, 160))
     child.expect_exact(PROMPT)
+    wait_for_the_editor(child)
     return child
+
+
+def wait_for_the_editor(child: pexpect.spawn, timeout=20.0):
+    """Waits until the line editor reads keys: its terminal mode turns ISIG off
+    (Ctrl-C becomes a key, docs/design.md). The prompt can be on the screen a
+    moment before that; a Ctrl-C typed in that moment is a signal, not a key."""
+    deadline = time.monotonic() + timeout
+    while termios.tcgetattr(child.child_fd)[3] & termios.ISIG:
+        if time.monotonic() > deadline:
+            raise AssertionError("the line editor never took the terminal (ISIG still on)")
+        time.sleep(0.01)
 
 
 def run_line(child: pexpect.spawn, line: str) -> str:
