@@ -170,6 +170,25 @@ def pair_beats_single_matrices(evidence: Evidence) -> tuple:
     return listing(shown, "held-out fine-tuning loss"), verdict
 
 
+def recall_versus_generalisation(evidence: Evidence) -> tuple:
+    """Exact match on trained phrasings (recall) against new phrasings of the same facts."""
+    seen, unseen = evidence.by_row("match seen"), evidence.by_row("match unseen")
+    order = sorted(seen, key=lambda name: -seen[name].mean)
+    n = seen[order[0]].n
+    measured = (f"exact match, seen / unseen phrasings (mean ± sd, {n} seed{'s' if n != 1 else ''}): "
+                + "; ".join(f"{name} {seen[name]} / {unseen[name]}" for name in order))
+    if seen[order[0]].mean == 0:
+        return measured, "not measurable here: no strategy reproduced a single trained answer exactly"
+    recalled = [name for name in order if seen[name].mean > unseen[name].mean and clearly_different(seen[name], unseen[name])]
+    if recalled:
+        verdict = f"holds for {len(recalled)} of {len(order)} strategies: seen clearly above unseen"
+    else:
+        verdict = "not shown: no strategy's seen match is clearly above its unseen one"
+    best, second = order[0], order[1]
+    closeness = "clearly above" if clearly_different(seen[best], seen[second]) else "within noise of"
+    return measured, verdict + f"; best recall: {best}, {closeness} {second}"
+
+
 def ffn_versus_attention(evidence: Evidence) -> tuple:
     losses = evidence.by_row("eval finetune")
     forgetting = evidence.by_row("forgetting")
@@ -233,6 +252,12 @@ CLAIMS = [
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal budget, adapting fewer matrices leaves more of the base intact (forgets less)",
           equal_budget_forgetting),
+    Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
+          "The same on facts (knowledge, not behaviour): at an equal budget, adapting more kinds of matrix learns more",
+          equal_budget_learning),
+    Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
+          "Fine-tuned facts are recalled in their trained phrasings more than in new ones (recall without generalisation)",
+          recall_versus_generalisation),
     Claim("claim-ffn-vs-attn", "03-is-ffn-low-rank.ipynb",
           "The FFN's update is not low rank, so LoRA does better on attention (at an equal budget, each strategy at its best lr)",
           ffn_versus_attention),
