@@ -124,18 +124,69 @@ def equal_budget_learning(evidence: Evidence) -> tuple:
 
 
 def equal_budget_forgetting(evidence: Evidence) -> tuple:
+    """Every strategy with the fewest matrices against the one with the most."""
     forgetting = evidence.by_row("forgetting")
     matrices = {row[0]: int(row[evidence.column("matrices")]) for row in evidence.table[1:]}
-    (least, least_value), (second, second_value) = ranked(forgetting)[:2]
     fewest = min(matrices.values())
-    if matrices[least] == fewest:
-        verdict = f"holds: {least} ({matrices[least]} matrices) forgets least; " + comparison(least, least_value, second, second_value)
-    elif clearly_different(least_value, second_value):
-        verdict = (f"contradicted: {least}, with {matrices[least]} matrices (the fewest is {fewest}), forgets least, "
-                   f"clearly less than {second}")
+    most = max(matrices, key=matrices.get)
+    few = [name for name, _ in ranked(forgetting) if matrices[name] == fewest]
+    more = [name for name in few if forgetting[name].mean > forgetting[most].mean and clearly_different(forgetting[name], forgetting[most])]
+    less = [name for name in few if forgetting[name].mean < forgetting[most].mean and clearly_different(forgetting[name], forgetting[most])]
+    group = f"{', '.join(few)} ({fewest} matrices each)" if len(few) > 1 else f"{few[0]} ({fewest} matrices)"
+    if more:
+        verdict = (f"contradicted: of {group}, {', '.join(more)} forget{'s' if len(more) == 1 else ''} clearly more than "
+                   f"{most} ({matrices[most]} matrices)")
+        if less:
+            verdict += f", {', '.join(less)} clearly less"
+    elif len(less) == len(few):
+        verdict = f"holds: {group} forget{'s' if len(few) == 1 else ''} clearly less than {most} ({matrices[most]} matrices)"
     else:
-        verdict = f"not shown: {least} ({matrices[least]} matrices) forgets least but is within noise of {second}"
+        verdict = f"not shown: of {group}, " + "; ".join(comparison(name, forgetting[name], most, forgetting[most]) for name in few if name not in less)
+    (least, _), = ranked(forgetting)[:1]
+    verdict += f"; least forgetting: {least}"
     return listing(forgetting, "forgetting, the rise of the held-out story loss"), verdict
+
+
+SINGLE_MATRICES = ("q", "k", "v", "o")
+
+
+def pair_beats_single_matrices(evidence: Evidence) -> tuple:
+    """LoRA Table 5's reading: q,v at the same budget beats each of q, k, v, o alone."""
+    losses = evidence.by_row("eval finetune")
+    pair = losses["q,v"]
+    singles = {name: losses[name] for name in SINGLE_MATRICES}
+    beaten = [name for name, value in ranked(singles) if pair.mean < value.mean and clearly_different(pair, value)]
+    not_beaten = [name for name, _ in ranked(singles) if name not in beaten]
+    if not not_beaten:
+        verdict = "holds: q,v is clearly below every single matrix"
+    elif beaten:
+        verdict = (f"partly: q,v is clearly below {', '.join(beaten)} but not below {', '.join(not_beaten)} "
+                   f"({'; '.join(comparison('q,v', pair, name, singles[name]) for name in not_beaten)})")
+    else:
+        verdict = "does not hold: " + "; ".join(comparison("q,v", pair, name, singles[name]) for name in not_beaten)
+    if "attn" in losses:
+        verdict += "; q,v vs attn (all four): " + comparison("q,v", pair, "attn", losses["attn"])
+    shown = {name: losses[name] for name in ("q,v", *SINGLE_MATRICES, "attn") if name in losses}
+    return listing(shown, "held-out fine-tuning loss"), verdict
+
+
+def recall_versus_generalisation(evidence: Evidence) -> tuple:
+    """Exact match on trained phrasings (recall) against new phrasings of the same facts."""
+    seen, unseen = evidence.by_row("match seen"), evidence.by_row("match unseen")
+    order = sorted(seen, key=lambda name: -seen[name].mean)
+    n = seen[order[0]].n
+    measured = (f"exact match, seen / unseen phrasings (mean ± sd, {n} seed{'s' if n != 1 else ''}): "
+                + "; ".join(f"{name} {seen[name]} / {unseen[name]}" for name in order))
+    if seen[order[0]].mean == 0:
+        return measured, "not measurable here: no strategy reproduced a single trained answer exactly"
+    recalled = [name for name in order if seen[name].mean > unseen[name].mean and clearly_different(seen[name], unseen[name])]
+    if recalled:
+        verdict = f"holds for {len(recalled)} of {len(order)} strategies: seen clearly above unseen"
+    else:
+        verdict = "not shown: no strategy's seen match is clearly above its unseen one"
+    best, second = order[0], order[1]
+    closeness = "clearly above" if clearly_different(seen[best], seen[second]) else "within noise of"
+    return measured, verdict + f"; best recall: {best}, {closeness} {second}"
 
 
 def ffn_versus_attention(evidence: Evidence) -> tuple:
@@ -196,8 +247,17 @@ CLAIMS = [
           "(LoRA §7.1, Table 5; QLoRA adapts all linear layers)",
           equal_budget_learning),
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
+          "At an equal budget, q and v together beat any single attention matrix (LoRA §7.1, Table 5)",
+          pair_beats_single_matrices),
+    Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal budget, adapting fewer matrices leaves more of the base intact (forgets less)",
           equal_budget_forgetting),
+    Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
+          "The same on facts (knowledge, not behaviour): at an equal budget, adapting more kinds of matrix learns more",
+          equal_budget_learning),
+    Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
+          "Fine-tuned facts are recalled in their trained phrasings more than in new ones (recall without generalisation)",
+          recall_versus_generalisation),
     Claim("claim-ffn-vs-attn", "03-is-ffn-low-rank.ipynb",
           "The FFN's update is not low rank, so LoRA does better on attention (at an equal budget, each strategy at its best lr)",
           ffn_versus_attention),
