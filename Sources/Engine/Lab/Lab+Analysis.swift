@@ -370,7 +370,11 @@ extension Lab {
         rows.append(.init(rank: 0, energyKept: 0, fineTuning: base.0, pretraining: base.1))
         for (position, rank) in options.ranks.enumerated() {
             if cancellation.isRaised { throw CommandFailure(.interrupted, "truncate interrupted; the session is unchanged") }
-            let truncated = try evaluate(copy(writing: zip(targets, truncations).map { ($0.linear, $1[position].weight) }))
+            // As `truncate rank=r`: a rank of at least min(out, in) keeps W exactly (no reconstruction written).
+            let written = zip(targets, truncations).compactMap { target, plans -> (Linear, Matrix)? in
+                rank < min(target.linear.outFeatures, target.linear.inFeatures) ? (target.linear, plans[position].weight) : nil
+            }
+            let truncated = try evaluate(copy(writing: written))
             rows.append(.init(rank: rank, energyKept: energy { truncations[$0][position].rank }, fineTuning: truncated.0, pretraining: truncated.1))
         }
         let untruncated = try evaluate(model)
