@@ -87,7 +87,10 @@ class Claim:
     tag: str
     notebook: str
     claim: str
-    answer: Callable[[Evidence], tuple]
+    #: Called with the tagged cell's evidence, and with `other`'s when set.
+    answer: Callable[..., tuple]
+    #: A second tagged cell of the same notebook the answer reads.
+    other: str = ""
 
 
 def ranked(values: dict) -> list:
@@ -241,6 +244,42 @@ def forgetting_by_rank(evidence: Evidence) -> tuple:
     return listing(forgetting, "forgetting by rank at one lr"), verdict
 
 
+def ffn_update_not_low_rank(evidence: Evidence) -> tuple:
+    """`truncate rank=…` of the fully fine-tuned FFN: rows by rank (0 = base, full = untruncated), loss ± SE."""
+    losses = evidence.by_row("eval finetune")
+    full = losses["full"]
+    ranks = sorted((int(rank) for rank in losses if rank not in ("0", "full")))
+    keeping = [rank for rank in ranks if not clearly_different(losses[str(rank)], full)]
+    measured = ("held-out fine-tuning loss ± SE after truncating ΔW to rank r: "
+                + "; ".join(f"r={rank} {losses[str(rank)]}" for rank in ranks) + f"; untruncated {full}; base {losses['0']}")
+    if not keeping:
+        verdict = "holds: every truncation tried loses learning clearly"
+    elif keeping[0] > 8:
+        verdict = f"holds: r=8 loses learning clearly; within noise of the untruncated update only from r={keeping[0]}"
+    else:
+        verdict = f"contradicted: r={keeping[0]} keeps the learning within noise of the untruncated update"
+    return measured, verdict
+
+
+def lora_versus_full(full: Evidence, lora: Evidence) -> tuple:
+    """Full fine-tuning's lr sweep against LoRA's, paired where their learning is closest."""
+    full_loss, full_forgetting = full.by_row("eval finetune"), full.by_row("forgetting")
+    lora_loss, lora_forgetting = lora.by_row("eval finetune"), lora.by_row("forgetting")
+    ranks = {row[0]: row[lora.column("rank")] for row in lora.table[1:]}
+    f, l = min(((f, l) for f in full_loss for l in lora_loss), key=lambda pair: abs(full_loss[pair[0]].mean - lora_loss[pair[1]].mean))
+    full_name, lora_name = f"full lr={f}", f"LoRA r={ranks[l]} lr={l}"
+    measured = (f"closest learning (held-out fine-tuning loss, mean ± sd, {full_loss[f].n} seeds): {full_name} {full_loss[f]}, "
+                f"{lora_name} {lora_loss[l]}; forgetting: {full_name} {full_forgetting[f]}, {lora_name} {lora_forgetting[l]}")
+    if clearly_different(full_loss[f], lora_loss[l]):
+        return measured, "not shown: no LoRA rate of the sweep learns within noise of full fine-tuning; " + comparison(
+            full_name, full_loss[f], lora_name, lora_loss[l])
+    if clearly_different(lora_forgetting[l], full_forgetting[f]):
+        if lora_forgetting[l].mean < full_forgetting[f].mean:
+            return measured, "holds: at equal learning (within noise) LoRA forgets clearly less"
+        return measured, "contradicted: at equal learning (within noise) LoRA forgets clearly more than full fine-tuning"
+    return measured, "not shown: at equal learning the two forget within noise of each other"
+
+
 CLAIMS = [
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal parameter budget, adapting more kinds of matrix learns more "
@@ -258,6 +297,9 @@ CLAIMS = [
     Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
           "Fine-tuned facts are recalled in their trained phrasings more than in new ones (recall without generalisation)",
           recall_versus_generalisation),
+    Claim("claim-ffn-truncation", "03-is-ffn-low-rank.ipynb",
+          "The FFN update of full fine-tuning is not low rank: a LoRA-sized truncation loses its learning",
+          ffn_update_not_low_rank),
     Claim("claim-ffn-vs-attn", "03-is-ffn-low-rank.ipynb",
           "The FFN's update is not low rank, so LoRA does better on attention (at an equal budget, each strategy at its best lr)",
           ffn_versus_attention),
@@ -270,6 +312,9 @@ CLAIMS = [
     Claim("claim-forgetting-by-rank", "05-intruders-and-forgetting.ipynb",
           "A lower-rank LoRA forgets less (Biderman et al. 2024: LoRA learns less and forgets less)",
           forgetting_by_rank),
+    Claim("claim-full-vs-lora", "05-intruders-and-forgetting.ipynb",
+          "LoRA learns less and forgets less than full fine-tuning (Biderman et al. 2024), compared at matched learning",
+          lora_versus_full, other="claim-lora-lr"),
 ]
 
 
@@ -294,7 +339,10 @@ def section() -> str:
         if claim.notebook not in notebooks:
             notebooks[claim.notebook] = nbformat.read(ROOT / "notebooks" / claim.notebook, as_version=4)
         evidence = evidence_for(notebooks[claim.notebook], claim.tag)
-        measured, verdict = claim.answer(evidence)
+        if claim.other:
+            measured, verdict = claim.answer(evidence, evidence_for(notebooks[claim.notebook], claim.other))
+        else:
+            measured, verdict = claim.answer(evidence)
         # The footer up to its definitions: steps, lr, batch, seeds, budget.
         conditions = re.split(r"; (?:final loss|held-out evaluations)", evidence.conditions)[0]
         if conditions:

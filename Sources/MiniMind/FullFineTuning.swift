@@ -68,13 +68,20 @@ extension FullFineTuning {
     /// in Frobenius norm). `rank` beyond min(out, in) keeps every direction.
     /// Writes nothing; see `apply`.
     public func truncation(of weight: Parameter, rank: Int) throws -> RankTruncation {
-        precondition(rank >= 1, "rank must be at least 1, got \(rank)")
+        try truncations(of: weight, ranks: [rank])[0]
+    }
+
+    /// The truncations to each of `ranks`, in that order, from one SVD of ΔW.
+    public func truncations(of weight: Parameter, ranks: [Int]) throws -> [RankTruncation] {
+        precondition(ranks.allSatisfy { $0 >= 1 }, "ranks must be at least 1, got \(ranks)")
         precondition(weight.rows == reference.rows && weight.cols == reference.cols,
                      "\(weight.name) is \(weight.rows)×\(weight.cols) but W₀ is \(reference.shapeDescription)")
         let decomposition = try SingularValueDecomposition(of: weight.matrix - reference)
-        let kept = min(rank, decomposition.count)
-        return RankTruncation(rank: kept, singularValues: decomposition.singularValues,
-                              weight: reference + decomposition.reconstructed(rank: kept))
+        return ranks.map { rank in
+            let kept = min(rank, decomposition.count)
+            return RankTruncation(rank: kept, singularValues: decomposition.singularValues,
+                                  weight: reference + decomposition.reconstructed(rank: kept))
+        }
     }
 
     /// Writes a planned truncation into W: the one place truncation changes

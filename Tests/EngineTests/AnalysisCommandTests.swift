@@ -129,7 +129,7 @@ struct AnalysisCommandTests {
                     sigma: try SingularValueDecomposition.singularValues(of: linear.weight.matrix - full.reference))
         }
         var session = lab(tuned)
-        let report = try session.truncate(TruncationOptions(rank: rank))
+        let report = try session.truncate(TruncationOptions(ranks: [rank], verbLocation: here))
         #expect(report.entries.count == 2 && report.entries.allSatisfy(\.changed))
         #expect(session.state.lab?.adaptation?.contains("truncated to rank \(rank)") == true)
         for (linear, old) in zip(linears, before) {
@@ -146,7 +146,7 @@ struct AnalysisCommandTests {
         let linear = try #require(tuned.model.linear(named: "model.layers.0.mlp.up_proj"))
         let before = linear.weight.matrix
         var session = lab(tuned)
-        let report = try session.truncate(TruncationOptions(rank: 64, matrix: named("layers.0.up")))
+        let report = try session.truncate(TruncationOptions(ranks: [64], matrix: named("layers.0.up"), verbLocation: here))
         #expect(report.entries.count == 1 && !report.entries[0].changed)
         #expect(linear.weight.matrix.maxAbsDifference(before) <= 1e-5)
     }
@@ -159,7 +159,7 @@ struct AnalysisCommandTests {
         let before = up.weight.matrix
         var session = lab(tuned)
         let refused = #expect(throws: CommandFailure.self) {
-            try session.truncate(TruncationOptions(rank: 1, targets: (["up", "down"], here)))
+            try session.truncate(TruncationOptions(ranks: [1], targets: (["up", "down"], here), verbLocation: here))
         }
         #expect(refused?.message.contains("layers.0.down is not fine-tuned") == true, "\(refused?.message ?? "")")
         #expect(up.weight.matrix.maxAbsDifference(before) == 0)
@@ -167,7 +167,7 @@ struct AnalysisCommandTests {
 
     @Test func truncateRefusesAdapters() throws {
         var session = lab(try adapted(seed: 3))
-        let refused = #expect(throws: CommandFailure.self) { try session.truncate(TruncationOptions(rank: 2)) }
+        let refused = #expect(throws: CommandFailure.self) { try session.truncate(TruncationOptions(ranks: [2], verbLocation: here)) }
         let message = refused?.message ?? ""
         #expect(message.contains("LoRA r=8 adapter") && message.contains("full fine-tuning"), "\(message)")
     }

@@ -22,6 +22,8 @@ struct ContractFormTests {
         "compare targets=square;q,v;attn;all-linear budget=equal steps=200",
         "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2", "eval tokens=4096", "eval match=true",
         "sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3", "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3",
+        "compare method=full targets=ffn;attn;all-linear steps=150 lr=1e-3 seeds=1-3", "sweep method=full targets=q,v lr=1e-3,2e-3 steps=150 seeds=1-3",
+        "truncate rank=4", "truncate rank=1,2,4,8,16,32,64,128",
         "set seed=1", "set cache=off", "cache", "cache check sample=3 seed=7", "reset",
     ]
 

@@ -96,7 +96,8 @@ struct TransactionTests {
         "amplification": [Sample(stage: .adapted, line: "amplification matrix=layers.0.q", effect: .keeps)],
         "intruders": [Sample(stage: .fullyTuned, line: "intruders matrix=layers.0.up k=2", effect: .keeps)],
         "truncate": [Sample(stage: .fullyTuned, line: "truncate rank=1", effect: .changes),
-                     Sample(stage: .fullyTuned, line: "truncate rank=2 matrix=layers.1.down", effect: .changes)],
+                     Sample(stage: .fullyTuned, line: "truncate rank=2 matrix=layers.1.down", effect: .changes),
+                     Sample(stage: .fullyTuned, line: "truncate rank=1,2", effect: .keeps)],
         "save model": [Sample(stage: .adapted, line: "save model \"{dir}/again\"", effect: .keeps)],
         "save adapter": [Sample(stage: .adapted, line: "save adapter \"{dir}/again\"", effect: .keeps)],
         "save logits": [Sample(stage: .adapted, line: "save logits \"{dir}/logits.safetensors\" text=\"Hi\"", effect: .keeps)],
@@ -109,10 +110,12 @@ struct TransactionTests {
         "runs": [Sample(stage: .twoRuns, line: "runs", effect: .keeps)],
         "compare": [Sample(stage: .base, line: "compare targets=q;v budget=rank rank=2 steps=1 batch=2 seq=64", effect: .keeps),
                     Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 seeds=1-2 lrs=1e-3,1e-2 eval_tokens=64", effect: .keeps),
-                    Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps)],
+                    Sample(stage: .base, line: "compare targets=q;v rank=2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps),
+                    Sample(stage: .base, line: "compare method=full targets=q;v steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps)],
         "sweep": [Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 seeds=1-2 eval_tokens=64", effect: .keeps),
                   Sample(stage: .base, line: "sweep targets=q rank=1,2 steps=1 batch=2 seq=64 eval_tokens=64 match=true", effect: .keeps),
-                  Sample(stage: .base, line: "sweep targets=q rank=1,2 alpha=4 rslora=true steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps)],
+                  Sample(stage: .base, line: "sweep targets=q rank=1,2 alpha=4 rslora=true steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps),
+                  Sample(stage: .base, line: "sweep method=full targets=q lr=1e-3,2e-3 steps=1 batch=2 seq=64 eval_tokens=64", effect: .keeps)],
     ]
 
     struct InjectedFailure: Error, CustomStringConvertible {

@@ -96,9 +96,9 @@ enum AnalysisCommands {
                     """,
                     examples: ["intruders matrix=layers.0.q k=10 eps=0.5", "intruders matrix=layers.0.q eps=0.3,0.5,0.7,0.9"],
                     handler: intruders),
-        CommandSpec("truncate", area: .analysis, summary: "replace a fully fine-tuned ΔW by its best rank-r approximation (then `eval`)",
+        CommandSpec("truncate", area: .analysis, summary: "replace a fully fine-tuned ΔW by its best rank-r approximation (then `eval`), or evaluate several ranks",
                     parameters: [
-                        ParameterSpec("rank", .integer(minimum: 1), "the rank r to keep (required)"),
+                        ParameterSpec("rank", .integers(minimum: 1), "the rank r to keep (required), or ranks to evaluate side by side (1,2,4,8)"),
                         ParameterSpec("matrix", .matrix, "one matrix (default: every fully fine-tuned matrix)"),
                         ParameterSpec("targets", .targets, "a selector instead of one matrix (ffn, attn, q,v, ...)"),
                     ],
@@ -111,8 +111,15 @@ enum AnalysisCommands {
                     A rank of at least min(out, in) keeps a matrix exactly as it is. Every
                     matrix is checked and decomposed before any weight is written, so a failing
                     truncate changes nothing; it cannot be undone (`run save` first to compare).
+                    Several ranks (rank=1,2,4,8,16) leave the session's model unchanged: each
+                    truncation of the same ΔW (one SVD per matrix) is evaluated on a copy, as a
+                    plain `eval` would (whole held-out splits, batch 8), and one table shows per
+                    rank the energy kept, the held-out fine-tuning and pre-training losses ± SE
+                    and the forgetting, between the base (rank 0: every W back at W0) and the
+                    untruncated model (rank "full").
                     """,
-                    examples: ["truncate rank=4", "truncate rank=8 targets=ffn", "truncate rank=2 matrix=layers.0.up"],
+                    examples: ["truncate rank=4", "truncate rank=8 targets=ffn", "truncate rank=2 matrix=layers.0.up",
+                               "truncate rank=1,2,4,8,16,32,64,128"],
                     handler: truncate),
     ]
 
@@ -162,11 +169,15 @@ enum AnalysisCommands {
             throw CommandFailure(.argument, "give matrix= (one matrix) or targets= (a selector), not both", at: invocation.location(of: "targets"))
         }
         // rank= has no default: which rank to keep is the experiment, so the user says it.
-        guard let rank = invocation.integer("rank") else {
+        guard let ranks = invocation.integers("rank") else {
             throw CommandFailure(.argument, "'truncate' needs rank=<n>, the rank to keep (usage: \(invocation.spec.usage))", at: invocation.command.end)
         }
-        let options = TruncationOptions(rank: rank, matrix: invocation.choice("matrix"),
-                                        targets: invocation.texts("targets").map { ($0, invocation.location(of: "targets")) })
+        let options = TruncationOptions(ranks: ranks, matrix: invocation.choice("matrix"),
+                                        targets: invocation.texts("targets").map { ($0, invocation.location(of: "targets")) },
+                                        verbLocation: invocation.verbLocation)
+        if ranks.count > 1 {
+            return AnalysisPresentation.truncationSweep(try Lab(state: state, cancellation: context.cancellation).truncationSweep(options))
+        }
         var lab = Lab(state: state, cancellation: context.cancellation)
         let report = try lab.truncate(options)
         state = lab.state

@@ -26,10 +26,11 @@ enum RunCommands {
                     }),
         CommandSpec("runs", area: .runs, summary: "list saved runs",
                     handler: { _, state, context in RunReports.list(Lab(state: state, cancellation: context.cancellation).savedRuns) }),
-        CommandSpec("compare", area: .runs, summary: "LoRA on several selectors from the same base: a table and a chart",
+        CommandSpec("compare", area: .runs, summary: "LoRA (or full fine-tuning) on several selectors from the same base: a table and a chart",
                     parameters: [
                         ParameterSpec("targets", .targetAlternatives, default: .alternatives([.word("square"), .list([.word("q"), .word("v")]), .word("attn"), .word("all-linear")]), "selectors separated by ;"),
-                        ParameterSpec("budget", .choice(["equal", "rank"]), default: .word("equal"), "equal: ranks chosen for the same trainable-parameter count; rank: the same rank for all"),
+                        ParameterSpec("method", .choice(["lora", "full"]), default: .word("lora"), "lora: adapters on the selected matrices; full: fine-tune every weight of them (as `finetune`)"),
+                        ParameterSpec("budget", .choice(["equal", "rank"]), default: .word("equal"), "equal: ranks chosen for the same trainable-parameter count; rank: the same rank for all (LoRA only)"),
                         ParameterSpec("rank", .integer(minimum: 1), default: .integer(8), "rank of the first selector (the budget reference)"),
                         ParameterSpec("steps", .integer(minimum: 1), default: .integer(200), "training steps per selector"),
                         ParameterSpec("lr", .number(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate (cosine)"),
@@ -57,10 +58,16 @@ enum RunCommands {
                     "forgetting" its rise over the base's (shown in the footer).
                     match=true adds each strategy's exact match (as `eval match=true`) on the
                     trained questions ("match seen") and the held-out ones ("match unseen").
+                    method=full fully fine-tunes each selector's matrices instead — the run
+                    `finetune targets=… | train …` makes from the base with the same seed —
+                    with the same seeds, lrs=, evaluations and run cache. Full fine-tuning
+                    has no rank, so no budget to equal: its rank column reads "full", and
+                    rank= or budget= written beside method=full is an error.
                     """,
                     examples: ["compare targets=square;q,v;attn;all-linear budget=equal steps=200",
                                "compare targets=q;q,v;attn budget=rank rank=4 steps=50",
-                               "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2"],
+                               "compare targets=q,v;ffn steps=100 seeds=1-3 lrs=1e-3,3e-3,1e-2",
+                               "compare method=full targets=ffn;attn;all-linear steps=150 lr=1e-3 seeds=1-3"],
                     handler: compare),
     ]
 
@@ -81,14 +88,30 @@ enum RunCommands {
         guard let budget = ComparisonOptions.Budget(rawValue: budget) else {
             throw CommandFailure(.command, "internal error: budget '\(budget)' is not equal or rank", at: invocation.location(of: "budget"))
         }
+        let method = try fineTuningMethod(invocation)
+        if method == .full {
+            for name in ["budget", "rank"] where invocation.isWritten(name) {
+                throw CommandFailure(.argument, "method=full trains every weight of the selected matrices: it has no rank, so no \(name)= (leave it out)",
+                                     at: invocation.location(of: name))
+            }
+        }
         return ComparisonOptions(strategies: try invocation.requiredAlternatives("targets"), targetsLocation: invocation.location(of: "targets"),
-                                 budget: budget, rank: try invocation.requiredInteger("rank"),
+                                 budget: budget, method: method, rank: try invocation.requiredInteger("rank"),
                                  training: try TrainingCommands.training(invocation, steps: "steps"),
                                  evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),
                                  seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
                                  learningRates: invocation.numbers("lrs"), learningRatesLocation: invocation.location(of: "lrs"),
                                  verbLocation: invocation.verbLocation,
                                  measuresExactMatch: try invocation.requiredBoolean("match"), matchLocation: invocation.location(of: "match"))
+    }
+
+    /// `method=lora|full` of compare and sweep.
+    static func fineTuningMethod(_ invocation: Invocation) throws(CommandFailure) -> FineTuningMethod {
+        let written = try invocation.requiredText("method")
+        guard let method = FineTuningMethod(rawValue: written) else {
+            throw CommandFailure(.command, "internal error: method '\(written)' is not lora or full", at: invocation.location(of: "method"))
+        }
+        return method
     }
 
     /// For commands outside this file that name a saved run.

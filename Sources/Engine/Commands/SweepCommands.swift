@@ -1,9 +1,10 @@
 /// sweep: bind → Lab.sweep → RunReports.sweep.
 enum SweepCommands {
     static let specs: [CommandSpec] = [
-        CommandSpec("sweep", area: .runs, summary: "one LoRA strategy at several values of rank, lr, alpha or steps, with seeds: a table and a chart",
+        CommandSpec("sweep", area: .runs, summary: "one LoRA (or full fine-tuning) strategy at several values of rank, lr, alpha or steps, with seeds: a table and a chart",
                     parameters: [
                         ParameterSpec("targets", .targets, default: .word("square"), "which matrices (one selector, as for lora)"),
+                        ParameterSpec("method", .choice(["lora", "full"]), default: .word("lora"), "lora: adapters; full: fine-tune every weight of the matrices (lr or steps only)"),
                         ParameterSpec("rank", .integers(minimum: 1), default: .integer(8), "rank, or ranks to sweep (1,2,4,8)"),
                         ParameterSpec("lr", .numbers(minimum: 0, maximum: nil), default: .number(1e-3), "peak learning rate, or rates to sweep"),
                         ParameterSpec("alpha", .numbers(minimum: 0, maximum: nil), "scale numerator, or values to sweep (default 2·rank)"),
@@ -28,10 +29,14 @@ enum SweepCommands {
                     s = alpha/√r (Kalajdzievski 2023). The session itself is not changed.
                     match=true adds the exact match (as `eval match=true`) on the trained
                     questions ("match seen") and the held-out ones ("match unseen").
+                    method=full fully fine-tunes the selected matrices in every run (as
+                    `finetune targets=… | train …` from the base with that seed); only lr
+                    or steps can vary, and rank=, alpha= and rslora= are errors beside it.
                     """,
                     examples: ["sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3",
                                "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3",
-                               "sweep targets=q,v rank=1,2,4,8 alpha=16 rslora=true seeds=1-3"],
+                               "sweep targets=q,v rank=1,2,4,8 alpha=16 rslora=true seeds=1-3",
+                               "sweep method=full targets=q,v lr=1e-3,2e-3 steps=150 seeds=1-3"],
                     handler: sweep),
     ]
 
@@ -55,11 +60,18 @@ enum SweepCommands {
             throw CommandFailure(.argument, "sweep varies one parameter at a time; \(swept.map(\.rawValue).joined(separator: " and ")) both list several values",
                                  at: invocation.location(of: swept[1].rawValue))
         }
+        let method = try RunCommands.fineTuningMethod(invocation)
+        if method == .full {
+            for name in ["rank", "alpha", "rslora"] where invocation.isWritten(name) {
+                throw CommandFailure(.argument, "method=full trains every weight of the selected matrices: it has no \(name)= (sweep lr or steps)",
+                                     at: invocation.location(of: name))
+            }
+        }
         guard let parameter = swept.first else {
             throw CommandFailure(.argument, "sweep needs one of rank, lr, alpha or steps to list several values (e.g. rank=1,2,4,8)", at: invocation.verbLocation)
         }
         return SweepOptions(targets: try invocation.requiredTexts("targets"), targetsLocation: invocation.location(of: "targets"),
-                            parameter: parameter, ranks: ranks, learningRates: rates, alphas: alphas, steps: steps,
+                            method: method, parameter: parameter, ranks: ranks, learningRates: rates, alphas: alphas, steps: steps,
                             rsLoRA: try invocation.requiredBoolean("rslora"),
                             shape: try BatchShape(invocation), seeds: invocation.integers("seeds").map { $0.map(UInt64.init) },
                             evaluation: Evaluation.Budget(tokens: invocation.integer("eval_tokens"), batches: nil),

@@ -3,16 +3,19 @@ import LinearAlgebra
 import MiniMind
 import Synchronization
 
-/// One training of a fresh adapter on a copy of the session's base, and
-/// everything that decides its result: `compare` and `sweep` are lists of
-/// these. Two runs with equal specifications on the same base and data give
+/// One training on a copy of the session's base — a fresh adapter, or full
+/// fine-tuning of the selected matrices — and everything that decides its
+/// result: `compare` and `sweep` are lists of these. Two runs with equal specifications on the same base and data give
 /// the same numbers, which is what lets them run side by side or come from
 /// a cache.
 struct IndependentRun {
     /// The selector as written (`q,v`), for names and the record.
     var targets: String
     var selector: TargetSelector
+    /// The adapter's configuration; unused by full fine-tuning.
     var lora: LoRAConfig
+    /// LoRA on the selected matrices, or every weight of them (`method=full`).
+    var method: FineTuningMethod = .lora
     var learningRate: Double
     var steps: Int
     var batch: Int
@@ -29,6 +32,14 @@ struct IndependentRun {
     var mayDiverge: Bool
     /// How progress names the run (`q,v r=4 seed=2`).
     var name: String
+}
+
+/// How an independent run trains the selected matrices (`method=` of compare and sweep).
+enum FineTuningMethod: String, Codable {
+    /// An adapter on each; only A and B (and DoRA's magnitude) train.
+    case lora
+    /// The matrices themselves, as `finetune targets=…` then `train`.
+    case full
 }
 
 /// What one independent run measured. The trained model itself is not kept:
@@ -179,14 +190,19 @@ extension Lab {
     /// `minimind2-small` (26 M) is left to its split products, unmeasured.
     static let laneParameterLimit = 8_000_000
 
-    /// One run: attach, train, evaluate, drop the copy. `stopsWhen` is the
-    /// interrupt (by default this command's cancellation).
+    /// One run: attach (or begin full fine-tuning), train, evaluate, drop the
+    /// copy. `stopsWhen` is the interrupt (by default this command's cancellation).
+    /// A full run is the session's `finetune targets=… | train …` on a fresh
+    /// base with the session seed `spec.seed`: the same trainer, the same batches.
     func train(_ spec: IndependentRun, on base: Model, data: DataChoice, verb: String, verbLocation: SourceLocation,
                observer: TrainingObserver?, stopsWhen: (@Sendable () -> Bool)? = nil) throws(CommandFailure) -> IndependentRunResult {
         let candidate = base.copy()
         let attached: [Linear]
         do {
-            attached = try candidate.attachLoRA(spec.selector, config: spec.lora, seed: spec.seed)
+            switch spec.method {
+            case .lora: attached = try candidate.attachLoRA(spec.selector, config: spec.lora, seed: spec.seed)
+            case .full: attached = try candidate.beginFullFineTuning(spec.selector)
+            }
         } catch {
             throw CommandFailure(.command, error.description, at: verbLocation)
         }
@@ -202,8 +218,10 @@ extension Lab {
         if let stopped = outcome.stopped {
             throw CommandFailure(.command, "\(spec.name): \(stopped); the session is unchanged")
         }
-        var result = IndependentRunResult(losses: outcome.records.map(\.loss), matrices: attached.count,
-                                          parameters: attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) })
+        let parameters = attached.reduce(0) { total, linear in
+            total + (spec.method == .full ? linear.weight.count : (linear.update?.parameterCount ?? 0))
+        }
+        var result = IndependentRunResult(losses: outcome.records.map(\.loss), matrices: attached.count, parameters: parameters)
         if let divergence = outcome.divergence {
             guard spec.mayDiverge else { throw CommandFailure(.command, "\(spec.name): \(divergence); the session is unchanged") }
             result.divergence = divergence.description

@@ -62,10 +62,14 @@ struct IntruderOptions {
 }
 
 struct TruncationOptions {
-    var rank: Int
+    /// One rank: ΔW is truncated in place. Several (`rank=1,2,4`): each
+    /// truncation is evaluated on a copy, and the session's model is left as it is.
+    var ranks: [Int]
     /// At most one of `matrix` and `targets`; neither: every fully fine-tuned matrix.
-    var matrix: NamedChoice?
-    var targets: (words: [String], location: SourceLocation)?
+    var matrix: NamedChoice? = nil
+    var targets: (words: [String], location: SourceLocation)? = nil
+    /// Where `truncate` was written, for errors of the evaluation (several ranks).
+    var verbLocation: SourceLocation
 }
 
 /// The spectrum of what two seeds of one experiment disagree on, as the scale
@@ -131,6 +135,24 @@ struct TruncationReport {
     }
     let rank: Int
     let entries: [Entry]
+}
+
+/// `truncate rank=1,2,4,…`: every truncation of the same ΔW, evaluated.
+struct TruncationSweep {
+    struct Row {
+        /// nil: the untruncated model; 0: the base (every fully tuned W back at W₀).
+        let rank: Int?
+        /// Σ over the matrices of the kept σᵢ², over Σ of all σᵢ².
+        let energyKept: Double
+        let fineTuning: Evaluation.Result?
+        let pretraining: Evaluation.Result?
+    }
+    /// The base first, then the ranks as written, then the untruncated model.
+    let rows: [Row]
+    let matrices: [Linear]
+    let batch: Int
+    let seqLen: Int
+    var base: Row { rows[0] }
 }
 
 extension Lab {
@@ -281,8 +303,87 @@ extension Lab {
     /// approximation. Every matrix is checked and every SVD computed before
     /// the first weight is written, so a failing truncate changes nothing.
     mutating func truncate(_ options: TruncationOptions) throws(CommandFailure) -> TruncationReport {
+        precondition(options.ranks.count == 1, "one rank truncates in place; several are `truncationSweep`")
+        let rank = options.ranks[0]
         var lab = try requireModel()
         let model = lab.model
+        var plans: [(linear: Linear, tuning: FullFineTuning, truncation: RankTruncation)] = []
+        for target in try truncationTargets(options, in: model) {
+            plans.append((target.linear, target.tuning, try Self.truncations(of: target, ranks: [rank])[0]))
+        }
+        // Everything is known: now write. A rank of at least min(out, in) keeps ΔW as it is (no write).
+        var entries: [TruncationReport.Entry] = []
+        for plan in plans {
+            let changed = rank < min(plan.linear.outFeatures, plan.linear.inFeatures)
+            if changed { plan.tuning.apply(plan.truncation, to: plan.linear.weight) }
+            entries.append(.init(linear: plan.linear, singularValues: plan.truncation.singularValues, keptRank: plan.truncation.rank,
+                                 discardedNorm: changed ? plan.truncation.discardedNorm : 0, changed: changed))
+        }
+        if entries.contains(where: \.changed) {
+            lab.adaptation = (lab.adaptation ?? "full fine-tuning") + ", ΔW truncated to rank \(rank)"
+            state.lab = lab
+        }
+        return TruncationReport(rank: rank, entries: entries)
+    }
+
+    /// Evaluates every truncation of `options.ranks` — from one SVD per matrix
+    /// — on a copy of the model, beside the base (W₀) and the untruncated
+    /// model, on the held-out splits as a plain `eval` reads them. The
+    /// session's model is not changed.
+    func truncationSweep(_ options: TruncationOptions) throws(CommandFailure) -> TruncationSweep {
+        let model = try requireModel().model
+        guard let data = state.finetuneData else {
+            throw CommandFailure(.command, "no fine-tuning data to evaluate the truncations on: choose it with `data finetune builtin:identity`")
+        }
+        let targets = try truncationTargets(options, in: model)
+        var truncations: [[RankTruncation]] = []
+        for target in targets { truncations.append(try Self.truncations(of: target, ranks: options.ranks)) }
+        let shape = BatchShape(batch: 8, seq: nil, batchLocation: options.verbLocation, seqLocation: options.verbLocation)
+        let seqLen = try shape.sequenceLength(for: model)
+        // One copy at a time beside the session's model.
+        try checkForwardMemory(model, batch: shape.batch, seqLen: seqLen, at: options.verbLocation)
+        let index = Dictionary(uniqueKeysWithValues: model.linears.enumerated().map { (ObjectIdentifier($1), $0) })
+        let pretraining = state.pretrainData
+        func evaluate(_ evaluated: Model) throws(CommandFailure) -> (Evaluation.Result?, Evaluation.Result?) {
+            (try Evaluation.loss(of: evaluated, on: data, batch: shape.batch, seqLen: seqLen),
+             try pretraining.map { data throws(CommandFailure) in try Evaluation.loss(of: evaluated, on: data, batch: shape.batch, seqLen: seqLen) } ?? nil)
+        }
+        /// The model with these weights written into a copy (by position in `model.linears`).
+        func copy(writing weights: [(Linear, Matrix)]) -> Model {
+            let copy = model.copy()
+            for (linear, weight) in weights { copy.linears[index[ObjectIdentifier(linear)]!].weight.matrix = weight }
+            return copy
+        }
+        let totalEnergy = truncations.reduce(0.0) { $0 + ($1.first?.singularValues ?? []).reduce(0.0) { $0 + Double($1) * Double($1) } }
+        func energy(kept rankAt: (Int) -> Int) -> Double {
+            guard totalEnergy > 0 else { return 1 }
+            var kept = 0.0
+            for (position, plans) in truncations.enumerated() {
+                kept += (plans.first?.singularValues ?? []).prefix(rankAt(position)).reduce(0.0) { $0 + Double($1) * Double($1) }
+            }
+            return kept / totalEnergy
+        }
+        var rows: [TruncationSweep.Row] = []
+        // The base: every fully tuned matrix (not only the selected ones) back at W₀.
+        let reset = model.linears.compactMap { linear in (linear.update as? FullFineTuning).map { (linear, $0.reference) } }
+        let base = try evaluate(copy(writing: reset))
+        rows.append(.init(rank: 0, energyKept: 0, fineTuning: base.0, pretraining: base.1))
+        for (position, rank) in options.ranks.enumerated() {
+            if cancellation.isRaised { throw CommandFailure(.interrupted, "truncate interrupted; the session is unchanged") }
+            // As `truncate rank=r`: a rank of at least min(out, in) keeps W exactly (no reconstruction written).
+            let written = zip(targets, truncations).compactMap { target, plans -> (Linear, Matrix)? in
+                rank < min(target.linear.outFeatures, target.linear.inFeatures) ? (target.linear, plans[position].weight) : nil
+            }
+            let truncated = try evaluate(copy(writing: written))
+            rows.append(.init(rank: rank, energyKept: energy { truncations[$0][position].rank }, fineTuning: truncated.0, pretraining: truncated.1))
+        }
+        let untruncated = try evaluate(model)
+        rows.append(.init(rank: nil, energyKept: 1, fineTuning: untruncated.0, pretraining: untruncated.1))
+        return TruncationSweep(rows: rows, matrices: targets.map(\.linear), batch: shape.batch, seqLen: seqLen)
+    }
+
+    /// The matrices `options` selects, each checked to be fully fine-tuned.
+    private func truncationTargets(_ options: TruncationOptions, in model: Model) throws(CommandFailure) -> [TruncationTarget] {
         let selected: [Linear]
         let place: SourceLocation?
         if let matrix = options.matrix {
@@ -301,7 +402,7 @@ extension Lab {
                                  ? "no matrix is fine-tuned: `finetune targets=ffn`, then `train`, then truncate"
                                  : "the selector matches no matrix of this model", at: place)
         }
-        var plans: [(linear: Linear, tuning: FullFineTuning, truncation: RankTruncation)] = []
+        var targets: [TruncationTarget] = []
         for linear in selected {
             guard let tuning = linear.update as? FullFineTuning else {
                 let what = linear.update.map { "carries a \(UpdateDescriptions.source($0.kind, rank: $0.nominalRank)) adapter, whose ΔW has rank ≤ r already" }
@@ -309,25 +410,24 @@ extension Lab {
                 throw CommandFailure(.command, "\(MatrixNames.short(linear)) \(what): truncate acts on full fine-tuning "
                                      + "(`finetune targets=…`, then `train`)", at: place)
             }
-            do {
-                plans.append((linear, tuning, try tuning.truncation(of: linear.weight, rank: options.rank)))
-            } catch {
-                throw CommandFailure(.command, "cannot decompose ΔW of \(MatrixNames.short(linear)): \(error)", at: place)
-            }
+            targets.append(TruncationTarget(linear: linear, tuning: tuning, place: place))
         }
-        // Everything is known: now write. A rank of at least min(out, in) keeps ΔW as it is (no write).
-        var entries: [TruncationReport.Entry] = []
-        for plan in plans {
-            let changed = options.rank < min(plan.linear.outFeatures, plan.linear.inFeatures)
-            if changed { plan.tuning.apply(plan.truncation, to: plan.linear.weight) }
-            entries.append(.init(linear: plan.linear, singularValues: plan.truncation.singularValues, keptRank: plan.truncation.rank,
-                                 discardedNorm: changed ? plan.truncation.discardedNorm : 0, changed: changed))
+        return targets
+    }
+
+    private struct TruncationTarget {
+        let linear: Linear
+        let tuning: FullFineTuning
+        /// Where the selection was written, for errors.
+        let place: SourceLocation?
+    }
+
+    private static func truncations(of target: TruncationTarget, ranks: [Int]) throws(CommandFailure) -> [RankTruncation] {
+        do {
+            return try target.tuning.truncations(of: target.linear.weight, ranks: ranks)
+        } catch {
+            throw CommandFailure(.command, "cannot decompose ΔW of \(MatrixNames.short(target.linear)): \(error)", at: target.place)
         }
-        if entries.contains(where: \.changed) {
-            lab.adaptation = (lab.adaptation ?? "full fine-tuning") + ", ΔW truncated to rank \(options.rank)"
-            state.lab = lab
-        }
-        return TruncationReport(rank: options.rank, entries: entries)
     }
 
     // MARK: shared

@@ -162,6 +162,15 @@ extension Lab {
         guard base.selectedLinears(selector).map(\.name) == specification.matrices else {
             throw CacheRebuildFailure(reason: "targets \(specification.targets) select other matrices here")
         }
+        if specification.method == .full {
+            return IndependentRun(targets: specification.targets, selector: selector, lora: LoRAConfig(rank: 1), method: .full,
+                                  learningRate: specification.learningRate, steps: specification.steps, batch: specification.batch,
+                                  seqLen: specification.seqLen, seed: specification.seed,
+                                  evaluation: Evaluation.Budget(tokens: specification.evaluationTokens, batches: specification.evaluationBatches),
+                                  measuresValidation: specification.measuresValidation, measuresExactMatch: specification.measuresExactMatch,
+                                  mayDiverge: specification.mayDiverge,
+                                  name: "\(specification.targets) full seed=\(specification.seed)")
+        }
         guard let initialization = LoRAInitialization(rawValue: specification.initialization) else {
             throw CacheRebuildFailure(reason: "unknown init \(specification.initialization)")
         }

@@ -14,6 +14,9 @@ struct ComparisonOptions {
     var strategies: [[String]]
     var targetsLocation: SourceLocation
     var budget: Budget
+    /// LoRA, or full fine-tuning of each selector's matrices (`method=full`),
+    /// which has no rank and so no budget to equal.
+    var method: FineTuningMethod = .lora
     /// The first strategy's rank (the budget reference).
     var rank: Int
     /// Steps, the learning rate (when `learningRates` is nil) and the batch shape.
@@ -60,7 +63,9 @@ struct LearningRateTrial {
 struct StrategyResult {
     /// The selector as written (`q,v`).
     var targets: String
+    /// 0 for full fine-tuning.
     var rank: Int
+    var method: FineTuningMethod = .lora
     var matrices: Int
     var parameters: Int
     var learningRate: Double
@@ -68,8 +73,8 @@ struct StrategyResult {
     /// Every candidate rate when `lrs=` was given, else empty.
     var trials: [LearningRateTrial]
 
-    /// `q,v r=4`: the strategy's name on charts and in messages.
-    var label: String { "\(targets) r=\(rank)" }
+    /// `q,v r=4` or `ffn full`: the strategy's name on charts and in messages.
+    var label: String { method == .full ? "\(targets) full" : "\(targets) r=\(rank)" }
 }
 
 struct ComparisonResult {
@@ -80,6 +85,7 @@ struct ComparisonResult {
     var seqLen: Int
     var seeds: [UInt64]
     var budget: ComparisonOptions.Budget
+    var method: FineTuningMethod = .lora
     /// The candidates of `lrs=`, nil when one rate was given.
     var learningRates: [Double]?
     /// The base's held-out loss on the pre-training data before any fine-tuning.
@@ -91,8 +97,9 @@ struct ComparisonResult {
 }
 
 extension Lab {
-    /// Trains LoRA with each selector from copies of the same base — per seed,
-    /// per candidate rate — then evaluates each. Leaves the session untouched.
+    /// Trains LoRA (or fully fine-tunes) each selector from copies of the same
+    /// base — per seed, per candidate rate — then evaluates each. Leaves the
+    /// session untouched.
     func compare(_ options: ComparisonOptions, observer: TrainingObserver?) throws(CommandFailure) -> ComparisonResult {
         let base = try requireModel().model
         guard let data = state.finetuneData else {
@@ -106,8 +113,9 @@ extension Lab {
         let batch = training.shape.batch
         let seqLen = try training.shape.sequenceLength(for: base)
         let seeds = options.seeds ?? [state.seed]
-        // The copy each run trains beside the base (dropped once evaluated).
-        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: training.shape.batchLocation)
+        // The copy each run trains beside the base (dropped once evaluated); a full run may train every weight.
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, trainingBase: options.method == .full, copies: 1,
+                                at: training.shape.batchLocation)
         if options.measuresExactMatch {
             _ = try requireAnsweredData(for: base, batch: batch, option: "match=true", at: options.matchLocation)
         }
@@ -126,9 +134,10 @@ extension Lab {
         for contender in contenders {
             for rate in rates {
                 for seed in seeds {
-                    let name = "\(contender.label) r=\(contender.rank)" + (choosing ? " lr=\(rate.formatted)" : "")
-                        + (seeds.count > 1 ? " seed=\(seed)" : "")
-                    runs.append(IndependentRun(targets: contender.label, selector: contender.selector, lora: LoRAConfig(rank: contender.rank),
+                    let name = contender.label + (options.method == .full ? " full" : " r=\(contender.rank)")
+                        + (choosing ? " lr=\(rate.formatted)" : "") + (seeds.count > 1 ? " seed=\(seed)" : "")
+                    runs.append(IndependentRun(targets: contender.label, selector: contender.selector,
+                                               lora: LoRAConfig(rank: max(1, contender.rank)), method: options.method,
                                                learningRate: rate, steps: training.steps, batch: batch, seqLen: seqLen, seed: seed,
                                                evaluation: options.evaluation, measuresValidation: choosing,
                                                measuresExactMatch: options.measuresExactMatch, mayDiverge: choosing, name: name))
@@ -158,15 +167,16 @@ extension Lab {
                 }
             }
             guard let chosen = best else {
-                throw CommandFailure(.command, "\(contender.label) r=\(contender.rank): every learning rate of lrs= diverged; the session is unchanged",
+                let label = contender.label + (options.method == .full ? " full" : " r=\(contender.rank)")
+                throw CommandFailure(.command, "\(label): every learning rate of lrs= diverged; the session is unchanged",
                                      at: options.learningRatesLocation)
             }
-            results.append(StrategyResult(targets: contender.label, rank: contender.rank, matrices: chosen.runs.first?.matrices ?? 0,
+            results.append(StrategyResult(targets: contender.label, rank: contender.rank, method: options.method, matrices: chosen.runs.first?.matrices ?? 0,
                                           parameters: chosen.runs.first?.parameters ?? 0, learningRate: chosen.rate,
                                           runs: zip(seeds, chosen.runs).map { $1.seedRun(seed: $0) }, trials: choosing ? trials : []))
         }
         return ComparisonResult(strategies: results, modelParameters: base.parameterCount, steps: training.steps,
-                                batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget,
+                                batch: batch, seqLen: seqLen, seeds: seeds, budget: options.budget, method: options.method,
                                 learningRates: options.learningRates, pretrainingBefore: pretrainingBefore, cache: performed.cache,
                                 measuresExactMatch: options.measuresExactMatch)
     }
@@ -196,6 +206,8 @@ extension Lab {
             result.append(Contender(label: text, selector: selector, rank: 0, parametersPerRank: perRank))
             offset += text.unicodeScalars.count + 1
         }
+        // Full fine-tuning trains every weight of its matrices: no rank, nothing to equal.
+        if options.method == .full { return result }
         let budget = options.rank * (result.first?.parametersPerRank ?? 0)
         for index in result.indices {
             result[index].rank = options.budget == .equal && index > 0

@@ -1,7 +1,7 @@
 import Foundation
 import MiniMind
 
-/// `sweep`: one LoRA strategy at several values of one parameter, with seeds.
+/// `sweep`: one LoRA (or full fine-tuning) strategy at several values of one parameter, with seeds.
 struct SweepOptions {
     /// The parameters a sweep can vary.
     enum Parameter: String {
@@ -10,6 +10,8 @@ struct SweepOptions {
 
     var targets: [String]
     var targetsLocation: SourceLocation
+    /// `method=full`: full fine-tuning of the selected matrices (only lr or steps can vary).
+    var method: FineTuningMethod = .lora
     /// The swept parameter; its values are the list of that name below.
     var parameter: Parameter
     var ranks: [Int]
@@ -50,6 +52,7 @@ struct SweepPoint {
 struct SweepResult {
     var parameter: SweepOptions.Parameter
     var targets: String
+    var method: FineTuningMethod = .lora
     var points: [SweepPoint]
     var modelParameters: Int
     var batch: Int
@@ -82,8 +85,9 @@ extension Lab {
         let seqLen = try options.shape.sequenceLength(for: base)
         let batch = options.shape.batch
         let seeds = options.seeds ?? [state.seed]
-        // The copy each run trains beside the base (dropped once evaluated).
-        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, copies: 1, at: options.shape.batchLocation)
+        // The copy each run trains beside the base (dropped once evaluated); a full run may train every weight.
+        try checkTrainingMemory(base, batch: batch, seqLen: seqLen, trainingBase: options.method == .full, copies: 1,
+                                at: options.shape.batchLocation)
         if options.measuresExactMatch {
             _ = try requireAnsweredData(for: base, batch: batch, option: "match=true", at: options.matchLocation)
         }
@@ -102,7 +106,8 @@ extension Lab {
             for seed in seeds {
                 let name = "\(options.parameter.rawValue)=\(value.formatted)" + (seeds.count > 1 ? " seed=\(seed)" : "")
                 runs.append(IndependentRun(targets: options.targets.joined(separator: ","), selector: selector,
-                                           lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init), rsLoRA: options.rsLoRA), learningRate: rate, steps: steps,
+                                           lora: LoRAConfig(rank: rank, alpha: alpha.map(Float.init), rsLoRA: options.rsLoRA),
+                                           method: options.method, learningRate: rate, steps: steps,
                                            batch: batch, seqLen: seqLen, seed: seed, evaluation: options.evaluation,
                                            measuresValidation: false, measuresExactMatch: options.measuresExactMatch,
                                            mayDiverge: false, name: name))
@@ -113,10 +118,10 @@ extension Lab {
         var points: [SweepPoint] = []
         for (index, value) in values.enumerated() {
             let results = outcomes[index * seeds.count..<(index + 1) * seeds.count]
-            points.append(SweepPoint(value: value, rank: runs[index * seeds.count].lora.rank, parameters: results.first?.parameters ?? 0,
+            points.append(SweepPoint(value: value, rank: options.method == .full ? 0 : runs[index * seeds.count].lora.rank, parameters: results.first?.parameters ?? 0,
                                      runs: zip(seeds, results).map { $1.seedRun(seed: $0) }))
         }
-        return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), points: points,
+        return SweepResult(parameter: options.parameter, targets: options.targets.joined(separator: ","), method: options.method, points: points,
                            modelParameters: base.parameterCount, batch: batch, seqLen: seqLen, seeds: seeds,
                            fixed: (options.ranks[0], options.learningRates[0], options.alphas?.first, options.steps[0]),
                            rsLoRA: options.rsLoRA, pretrainingBefore: pretrainingBefore, cache: performed.cache,

@@ -84,6 +84,11 @@ struct RunSpecification: Codable, Equatable {
     /// The selector as written (`q,v`) and the matrices it resolved to on the base.
     var targets: String
     var matrices: [String]
+    /// `full` for full fine-tuning; nil (absent from the JSON) for LoRA, so
+    /// that LoRA entries keep the keys they had before full runs existed, and a
+    /// full run never matches a LoRA entry. A full run's LoRA fields below are
+    /// the neutral values of `neutralForFullFineTuning`.
+    var method: FineTuningMethod?
     var rank: Int
     var alpha: Float
     var dropout: Float
@@ -110,6 +115,9 @@ struct RunSpecification: Codable, Equatable {
         return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The `initialization` of a full run, which has no adapter to initialise.
+    static let neutralForFullFineTuning = "none"
+
     init(_ run: IndependentRun, base: BaseFingerprint, data: DataFingerprint, pretraining: DataFingerprint?) {
         numericsVersion = RunCache.numericsVersion
         baseModel = base.hash
@@ -117,12 +125,14 @@ struct RunSpecification: Codable, Equatable {
         pretrainingData = pretraining
         targets = run.targets
         matrices = base.model.selectedLinears(run.selector).map(\.name)
-        rank = run.lora.rank
-        alpha = run.lora.alpha
-        dropout = run.lora.dropout
-        initialization = run.lora.initialization.rawValue
-        rsLoRA = run.lora.rsLoRA
-        dora = run.lora.dora
+        let full = run.method == .full
+        method = full ? .full : nil
+        rank = full ? 0 : run.lora.rank
+        alpha = full ? 0 : run.lora.alpha
+        dropout = full ? 0 : run.lora.dropout
+        initialization = full ? Self.neutralForFullFineTuning : run.lora.initialization.rawValue
+        rsLoRA = full ? false : run.lora.rsLoRA
+        dora = full ? false : run.lora.dora
         learningRate = run.learningRate
         steps = run.steps
         batch = run.batch

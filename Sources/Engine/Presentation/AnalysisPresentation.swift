@@ -149,6 +149,38 @@ enum AnalysisPresentation {
 
     // MARK: truncate
 
+    /// `truncate rank=1,2,4,…`: one row per rank between the base and the untruncated model.
+    static func truncationSweep(_ sweep: TruncationSweep) -> MimeBundle {
+        var table = ResultTable(["rank", "energy kept", "eval finetune", "eval pretrain", "forgetting"], numericColumns: [0, 1, 2, 3, 4])
+        func loss(_ result: Evaluation.Result?) -> String {
+            guard let result else { return "—" }
+            return String(format: "%.4f", result.loss) + (result.standardError.map { String(format: " ± %.4f", $0) } ?? "")
+        }
+        let before = sweep.base.pretraining?.loss
+        for row in sweep.rows {
+            let forgetting = zip2(row.pretraining?.loss, before).map { String(format: "%+.4f", $0 - $1) } ?? "—"
+            table.append([row.rank.map(String.init) ?? "full", String(format: "%.1f%%", 100 * row.energyKept),
+                          loss(row.fineTuning), loss(row.pretraining), forgetting])
+        }
+        let matrices = sweep.matrices.count
+        table.footer = "ΔW = W − W0 of \(matrices) fully fine-tuned matri\(matrices == 1 ? "x" : "ces") replaced by its best rank-r approximation "
+            + "(one SVD each; r beyond min(out, in) keeps a matrix whole); rank 0 = the base (every W at W0), full = untruncated. "
+            + "Each row evaluated on a copy: held-out splits, batch \(sweep.batch)×\(sweep.seqLen), loss ± SE; "
+            + "forgetting = eval pretrain − the base's. The session's model is unchanged."
+        let points = sweep.rows.dropFirst().compactMap { row -> (x: Double, mean: Double, low: Double, high: Double)? in
+            guard let rank = row.rank, let result = row.fineTuning else { return nil }
+            let error = result.standardError ?? 0
+            return (log2(Double(rank)), result.loss, result.loss - error, result.loss + error)
+        }
+        let chart = Figures.sweepChart(title: "held-out fine-tuning loss by truncation rank (± SE)", xLabel: "log2 rank", points: points)
+        return table.bundle(with: chart)
+    }
+
+    private static func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
+        guard let a, let b else { return nil }
+        return (a, b)
+    }
+
     static func truncation(_ report: TruncationReport) -> MimeBundle {
         var table = ResultTable(["matrix", "shape", "‖ΔW‖_F", "kept rank", "‖ΔW − ΔW_r‖_F", "energy kept", "changed"],
                                 numericColumns: [2, 3, 4, 5])

@@ -36,7 +36,7 @@ enum RunReports {
         var table = ResultTable(columns, numericColumns: Set(1..<columns.count))
         let before = result.pretrainingBefore?.loss
         for strategy in result.strategies {
-            var row = [strategy.targets, String(strategy.rank), String(strategy.matrices), strategy.parameters.grouped,
+            var row = [strategy.targets, strategy.method == .full ? "full" : String(strategy.rank), String(strategy.matrices), strategy.parameters.grouped,
                        UpdateDescriptions.percent(strategy.parameters, of: result.modelParameters)]
             if choosing {
                 let picked = strategy.trials.first { $0.learningRate == strategy.learningRate }
@@ -53,7 +53,9 @@ enum RunReports {
         let rate = choosing ? "lr chosen per strategy from \(result.learningRates!.map(\.formatted).joined(separator: ",")) by the lowest mean loss on the fine-tuning data's validation split"
             : "lr \(result.strategies.first.map { $0.learningRate.formatted } ?? "—")"
         let seeds = repeated ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
-        table.footer = "\(result.steps) steps each, \(rate), batch \(result.batch)×\(result.seqLen), \(seeds), budget=\(result.budget.rawValue); "
+        let budget = result.method == .full ? "full fine-tuning (every weight of each selector's matrices; no rank, no budget)"
+            : "budget=\(result.budget.rawValue)"
+        table.footer = "\(result.steps) steps each, \(rate), batch \(result.batch)×\(result.seqLen), \(seeds), \(budget); "
             + "final loss = mean of the last 10% of steps; held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
             + (result.measuresExactMatch ? exactMatchFooter : "")
@@ -81,7 +83,7 @@ enum RunReports {
         let before = result.pretrainingBefore?.loss
         for point in result.points {
             let runs = point.runs
-            table.append([point.value.formatted, String(point.rank), point.parameters.grouped,
+            table.append([point.value.formatted, result.method == .full ? "full" : String(point.rank), point.parameters.grouped,
                           UpdateDescriptions.percent(point.parameters, of: result.modelParameters),
                           spread(runs.map { Double($0.finalLoss) }),
                           spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),
@@ -89,14 +91,15 @@ enum RunReports {
                           before.map { base in spread(runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }) } ?? "—"]
                          + (result.measuresExactMatch ? exactMatchCells(runs) : []))
         }
-        let fixed = [("rank", result.parameter == .rank ? nil : String(result.fixed.rank)),
+        let full = result.method == .full
+        let fixed = [("rank", result.parameter == .rank || full ? nil : String(result.fixed.rank)),
                      ("lr", result.parameter == .lr ? nil : result.fixed.learningRate.formatted),
-                     ("alpha", result.parameter == .alpha ? nil : result.fixed.alpha.map(\.formatted) ?? "2·rank"),
+                     ("alpha", result.parameter == .alpha || full ? nil : result.fixed.alpha.map(\.formatted) ?? "2·rank"),
                      ("steps", result.parameter == .steps ? nil : String(result.fixed.steps))]
             .compactMap { item in item.1.map { "\(item.0) \($0)" } }.joined(separator: ", ")
             + (result.rsLoRA ? ", rsLoRA (s = alpha/√rank)" : "")
         let seeds = result.seeds.count > 1 ? "seeds \(result.seeds.map(String.init).joined(separator: ",")) (mean ± sd over \(result.seeds.count) runs)" : "seed \(result.seeds[0])"
-        table.footer = "targets=\(result.targets) over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
+        table.footer = "targets=\(result.targets)\(full ? " fully fine-tuned (every weight)" : "") over \(name); \(fixed), batch \(result.batch)×\(result.seqLen), \(seeds); held-out evaluations"
             + (result.pretrainingBefore.map { "; forgetting = eval pretrain − the base's \(String(format: "%.4f", $0.loss))" } ?? "")
             + (result.measuresExactMatch ? exactMatchFooter : "")
         if let cache = result.cache { table.footer! += "\n" + cache.description }
