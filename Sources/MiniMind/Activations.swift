@@ -62,7 +62,7 @@ final class Activations: @unchecked Sendable {
     let output: FloatBuffer         // residual after the last block [rows, dim]
     let outputNormed: FloatBuffer   // final RMSNorm [rows, dim]
     let outputRstd: FloatBuffer
-    let logits: FloatBuffer         // [TiedHead.chunkRows(rows), vocab]: one chunk's, then its gradient
+    let logits: FloatBuffer         // [largest head chunk, vocab] (TiedHead): one chunk's, then its gradient
 
     // Recomputed per layer, forward and backward alike.
     let normed: FloatBuffer          // RMSNorm of the block's input or middle [rows, dim]
@@ -91,7 +91,7 @@ final class Activations: @unchecked Sendable {
         output = FloatBuffer(count: rows * c.dim)
         outputNormed = FloatBuffer(count: rows * c.dim)
         outputRstd = FloatBuffer(count: rows)
-        logits = FloatBuffer(count: (headRows ?? TiedHead.chunkRows(rows: rows)) * c.vocabSize)
+        logits = FloatBuffer(count: (headRows ?? TiedHead.chunkRows(rows: rows, vocab: c.vocabSize)) * c.vocabSize)
         residualGradient = FloatBuffer(count: rows * c.dim)
         normedGradient = FloatBuffer(count: rows * c.dim)
         attentionOutputGradient = FloatBuffer(count: rows * c.dim)

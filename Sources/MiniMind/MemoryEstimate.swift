@@ -43,7 +43,7 @@ extension ModelConfig {
         let qk = qkNorm ? 1 : 0
         let perLayer = rows * (dim + 1 + dim + kvDim + qk * (dim + kvDim + heads + kvHeads)
                                + kvDim + dim + dim + 1 + 2 * ffn)
-        let shared = TiedHead.chunkRows(rows: rows) * vocabSize          // one chunk's logits
+        let shared = TiedHead.chunkRows(rows: rows, vocab: vocabSize) * vocabSize  // one chunk's logits
             + rows * (dim + dim + 1                                     // output, normed, rstd
                              + dim + dim + dim + dim + kvDim + kvDim     // residual … value gradients
                              + qk * (dim + kvDim)                        // q/k-norm input gradients

@@ -36,6 +36,8 @@ public final class Model: @unchecked Sendable {
     /// chunked it: the reference its tests compare the chunked head with.
     /// Set before the first forward pass (the logits buffer is sized by it).
     var headInOneChunk = false
+    /// Logits below which the head runs in one chunk (`TiedHead`); tests lower it.
+    var headChunkingMinimumFloats = TiedHead.chunkingMinimumFloats
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
@@ -139,7 +141,8 @@ public final class Model: @unchecked Sendable {
 
     /// The row chunks the head is applied in (`TiedHead.rowChunks`).
     func headChunks(rows: Int) -> [Range<Int>] {
-        headInOneChunk ? [0..<rows] : TiedHead.rowChunks(rows: rows)
+        headInOneChunk ? [0..<rows]
+            : TiedHead.rowChunks(rows: rows, vocab: config.vocabSize, minimumFloats: headChunkingMinimumFloats)
     }
 
     /// The tied head over every row of the last `forward`: logits = h · Eᵀ, `[rows, vocab]`.

@@ -68,7 +68,8 @@ import Testing
         try prepare(fused)
         try prepare(plain)
         plain.headInOneChunk = true
-        #expect(TiedHead.rowChunks(rows: batch * seqLen).count > 1, "the batch must span several head chunks")
+        fused.headChunkingMinimumFloats = 0
+        #expect(fused.headChunks(rows: batch * seqLen).count > 1, "the batch must span several head chunks")
         let trainer = Trainer(model: fused, config: training)
         var reference = ReferenceAdamW()
         var clipped = 0

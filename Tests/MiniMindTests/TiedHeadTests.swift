@@ -13,15 +13,18 @@ import Testing
 
     @Test(arguments: [0, 1, 300, 1000, 2000, 5000])
     func chunksCoverTheRowsInOrder(rows: Int) {
-        let chunks = TiedHead.rowChunks(rows: rows)
+        let vocab = 6400
+        let chunks = TiedHead.rowChunks(rows: rows, vocab: vocab, minimumFloats: 0)
         #expect(chunks.map(\.count).reduce(0, +) == rows)
         #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         if let block = TiedHead.sgemmDepthBlock {
             // Every chunk but the last is one block; the last is shorter than two.
             #expect(chunks.dropLast().allSatisfy { $0.count == block })
             #expect(chunks.last.map { $0.count < 2 * block } ?? true)
-            #expect(TiedHead.chunkRows(rows: rows) < 2 * block)
+            #expect(TiedHead.chunkRows(rows: rows, vocab: vocab, minimumFloats: 0) < 2 * block)
         }
+        // Small logits stay in one chunk.
+        #expect(TiedHead.rowChunks(rows: rows, vocab: 1).count == min(rows, 1))
     }
 
     /// Loss, dh and dE (added to what the gradient held) of the chunked head,
@@ -49,11 +52,11 @@ import Testing
                   b: normed, ldb: dim, beta: 1, c: &plainTableGradient, ldc: dim)
 
         // Chunked.
-        var scratch = [Float](repeating: .nan, count: TiedHead.chunkRows(rows: rows) * vocab)
+        var scratch = [Float](repeating: .nan, count: TiedHead.chunkRows(rows: rows, vocab: vocab, minimumFloats: 0) * vocab)
         var losses = [Double](repeating: 0, count: rows)
         var normedGradient = [Float](repeating: .nan, count: rows * dim), tableGradient = gradientBefore
         TiedHead.lossAndBackward(normed: normed, table: table, targets: targets,
-                                 chunks: TiedHead.rowChunks(rows: rows), dim: dim, vocab: vocab, scale: scale,
+                                 chunks: TiedHead.rowChunks(rows: rows, vocab: vocab, minimumFloats: 0), dim: dim, vocab: vocab, scale: scale,
                                  logits: &scratch, losses: &losses, normedGradient: &normedGradient,
                                  tableGradient: &tableGradient)
         let loss = CrossEntropy.sum(losses, targets: targets, rows: rows)
@@ -63,7 +66,7 @@ import Testing
 
         // Forward only: the losses `lossSum` adds.
         var forwardLosses = [Double](repeating: 0, count: rows)
-        TiedHead.rowLosses(normed: normed, table: table, targets: targets, chunks: TiedHead.rowChunks(rows: rows),
+        TiedHead.rowLosses(normed: normed, table: table, targets: targets, chunks: TiedHead.rowChunks(rows: rows, vocab: vocab, minimumFloats: 0),
                            dim: dim, vocab: vocab, logits: &scratch, into: &forwardLosses)
         var plainLogits = [Float](repeating: 0, count: rows * vocab)
         BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: vocab, k: dim, a: normed, lda: dim,

@@ -16,15 +16,17 @@ import LinearAlgebra
 /// over all of them, so `dE` gets the same additions in the same order —
 /// bit-identical to the unchunked head (`TiedHeadTests` checks it).
 public enum TiedHead {
-    /// The depth block of the loaded sgemm, found once by asking it: the
-    /// smallest split of a product's inner dimension into two products that
-    /// gives the same bits as one product. Nil when no split up to 1024 does
-    /// (then the head runs in one chunk, as unchunked).
+    /// The depth block of the loaded sgemm, found once by asking it: a split
+    /// of a product's inner dimension into two products that gives the same
+    /// bits as one product — the known blocks first (one split to try on the
+    /// usual kernels), then every multiple of 16 up to 1024. Any split that
+    /// matches below 1024 of the 2048 is a multiple of the block, which cuts
+    /// the sums as well. Nil when none matches: the head then runs in one chunk.
     static let sgemmDepthBlock: Int? = {
-        let m = 64, n = 64, k = 2048
+        let m = 64, n = 64, k = 2048   // C large enough that sgemm takes its blocked path
         var generator = SeededGenerator(seed: 11)
-        let a = (0..<(k * m)).map { _ in generator.normal() }, b = (0..<(k * n)).map { _ in generator.normal() }
-        let start = (0..<(m * n)).map { _ in generator.normal() }
+        let a = (0..<(k * m)).map { _ in generator.uniform(-1, 1) }, b = (0..<(k * n)).map { _ in generator.uniform(-1, 1) }
+        let start = (0..<(m * n)).map { _ in generator.uniform(-1, 1) }
         // C += Aᵀ·B over `rows` of A and B, as the head's dE product.
         func accumulate(_ c: inout [Float], rows: Range<Int>) {
             a.withUnsafeBufferPointer { a in
@@ -39,7 +41,7 @@ public enum TiedHead {
         }
         var whole = start
         accumulate(&whole, rows: 0..<k)
-        for block in stride(from: 16, through: 1024, by: 16) {
+        for block in [448, 320, 128] + Array(stride(from: 16, through: 1024, by: 16)) {
             var split = start
             accumulate(&split, rows: 0..<block)
             accumulate(&split, rows: block..<k)
@@ -48,11 +50,16 @@ public enum TiedHead {
         return nil
     }()
 
+    /// Below this many logits (8 MB) the head runs in one chunk: the memory
+    /// saved is small, and each chunk is three or four more parallel regions.
+    public static let chunkingMinimumFloats = 1 << 21
+
     /// The chunks of `rows`: `sgemmDepthBlock` rows while at least twice that
     /// remain, then the rest in one (sgemm splits it in two by its own rule,
-    /// as it does the tail of the whole product).
-    public static func rowChunks(rows: Int) -> [Range<Int>] {
-        guard let block = sgemmDepthBlock else { return rows > 0 ? [0..<rows] : [] }
+    /// as it does the tail of the whole product); one chunk when the logits
+    /// of every row are fewer than `minimumFloats`.
+    public static func rowChunks(rows: Int, vocab: Int, minimumFloats: Int = chunkingMinimumFloats) -> [Range<Int>] {
+        guard let block = sgemmDepthBlock, rows * vocab >= minimumFloats else { return rows > 0 ? [0..<rows] : [] }
         var chunks: [Range<Int>] = [], start = 0
         while rows - start >= 2 * block {
             chunks.append(start..<(start + block))
@@ -63,12 +70,12 @@ public enum TiedHead {
     }
 
     /// Rows of the largest chunk: the logits buffer holds this many.
-    public static func chunkRows(rows: Int) -> Int {
-        rowChunks(rows: rows).map(\.count).max() ?? 0
+    public static func chunkRows(rows: Int, vocab: Int, minimumFloats: Int = chunkingMinimumFloats) -> Int {
+        rowChunks(rows: rows, vocab: vocab, minimumFloats: minimumFloats).map(\.count).max() ?? 0
     }
 
     /// Each counted row's loss (forward only) into `losses`; `logits` is
-    /// scratch for the largest of `chunks` (`rowChunks(rows:)`, or one chunk
+    /// scratch for the largest of `chunks` (`rowChunks`, or one chunk
     /// of every row for the unchunked head).
     static func rowLosses(normed: UnsafePointer<Float>, table: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
                           chunks: [Range<Int>], dim: Int, vocab: Int, logits: UnsafeMutablePointer<Float>,
