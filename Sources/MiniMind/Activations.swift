@@ -32,7 +32,8 @@ final class Activations: @unchecked Sendable {
         /// the feed-forward), in the block's order; kept, so that the step loop does not allocate.
         let sublayerInputs: [FloatBuffer]
 
-        init(config c: ModelConfig, batch: Int, seqLen: Int) {
+        /// `headRows`: rows of the largest chunk the head is applied in.
+    init(config c: ModelConfig, batch: Int, seqLen: Int, headRows: Int? = nil) {
             let rows = batch * seqLen
             input = FloatBuffer(count: rows * c.dim)
             inputRstd = FloatBuffer(count: rows)
@@ -61,7 +62,7 @@ final class Activations: @unchecked Sendable {
     let output: FloatBuffer         // residual after the last block [rows, dim]
     let outputNormed: FloatBuffer   // final RMSNorm [rows, dim]
     let outputRstd: FloatBuffer
-    let logits: FloatBuffer         // [rows, vocab]; becomes its own gradient in backward
+    let logits: FloatBuffer         // [largest head chunk, vocab] (TiedHead): one chunk's, then its gradient
 
     // Recomputed per layer, forward and backward alike.
     let normed: FloatBuffer          // RMSNorm of the block's input or middle [rows, dim]
@@ -81,7 +82,8 @@ final class Activations: @unchecked Sendable {
     let ffnActivationGradient: FloatBuffer
     let attentionScratch: FloatBuffer     // [batch, 2, seq, seq]: probabilities and dS per sequence
 
-    init(config c: ModelConfig, batch: Int, seqLen: Int) {
+    /// `headRows`: rows of the largest chunk the head is applied in.
+    init(config c: ModelConfig, batch: Int, seqLen: Int, headRows: Int? = nil) {
         self.batch = batch
         self.seqLen = seqLen
         let rows = batch * seqLen
@@ -89,7 +91,7 @@ final class Activations: @unchecked Sendable {
         output = FloatBuffer(count: rows * c.dim)
         outputNormed = FloatBuffer(count: rows * c.dim)
         outputRstd = FloatBuffer(count: rows)
-        logits = FloatBuffer(count: rows * c.vocabSize)
+        logits = FloatBuffer(count: (headRows ?? TiedHead.chunkRows(rows: rows, vocab: c.vocabSize)) * c.vocabSize)
         residualGradient = FloatBuffer(count: rows * c.dim)
         normedGradient = FloatBuffer(count: rows * c.dim)
         attentionOutputGradient = FloatBuffer(count: rows * c.dim)

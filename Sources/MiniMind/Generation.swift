@@ -99,8 +99,7 @@ extension Model {
         let acts = tokens.withUnsafeBufferPointer {
             forward(tokens: $0.baseAddress!, batch: 1, seqLen: tokens.count, training: false)
         }
-        return Matrix(rows: tokens.count, cols: config.vocabSize,
-                      values: Array(UnsafeBufferPointer(start: acts.logits.pointer, count: tokens.count * config.vocabSize)))
+        return Matrix(rows: tokens.count, cols: config.vocabSize, values: allLogits(acts))
     }
 
     /// The same logits computed one token at a time through the KV cache.

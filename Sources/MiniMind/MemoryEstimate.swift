@@ -9,7 +9,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var weights = 0
     /// One gradient per trainable value.
     public var gradients = 0
-    /// AdamW's two moments per trainable value.
+    /// AdamW's two moments and its proposed weight per trainable value.
     public var optimizer = 0
     /// Forward values kept for backward, gradient scratch, and the updates' per-batch buffers.
     public var activations = 0
@@ -43,7 +43,8 @@ extension ModelConfig {
         let qk = qkNorm ? 1 : 0
         let perLayer = rows * (dim + 1 + dim + kvDim + qk * (dim + kvDim + heads + kvHeads)
                                + kvDim + dim + dim + 1 + 2 * ffn)
-        let shared = rows * (dim + dim + 1 + vocabSize                  // output, normed, rstd, logits
+        let shared = TiedHead.chunkRows(rows: rows, vocab: vocabSize) * vocabSize  // one chunk's logits
+            + rows * (dim + dim + 1                                     // output, normed, rstd
                              + dim + dim + dim + dim + kvDim + kvDim     // residual … value gradients
                              + qk * (dim + kvDim)                        // q/k-norm input gradients
                              + 3 * ffn                                   // gate, up, activation gradients
@@ -57,7 +58,7 @@ extension Model {
     /// What training at this batch shape adds to what the model holds now:
     /// gradients (when `trainingBase`, for every base tensor, as `pretrain`
     /// makes them trainable; else they exist already), AdamW's moments for
-    /// everything that will train, the activations unless they are already
+    /// everything that will train (and the proposed weights), the activations unless they are already
     /// allocated at this shape, and each update's per-batch buffers.
     public func trainingEstimate(batch: Int, seqLen: Int, trainingBase: Bool) -> MemoryEstimate {
         let floats = MemoryEstimate.bytesPerFloat
@@ -78,7 +79,7 @@ extension Model {
             }
         }
         return MemoryEstimate(gradients: trainingBase ? parameterCount * floats : 0,
-                              optimizer: 2 * trainable * floats,
+                              optimizer: 3 * trainable * floats,
                               activations: activationFloats * floats)
     }
 }

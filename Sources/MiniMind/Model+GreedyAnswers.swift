@@ -40,12 +40,14 @@ extension Model {
                 for (position, token) in read.enumerated() { tokens[row * seqLen + position] = token }
             }
             tokens.withUnsafeBufferPointer { pointer in
-                let logits = forward(tokens: pointer.baseAddress!, batch: chunk.count, seqLen: seqLen, training: false).logits.pointer
-                for (row, index) in chunk.enumerated() {
-                    let (prompt, answer) = questions[index]
-                    answered[index] = answer.indices.allSatisfy { offset in
-                        let scores = logits + (row * seqLen + prompt.count - 1 + offset) * vocab
-                        return Self.mostLikely(scores, vocab: vocab) == answer[offset]
+                let logits = allLogits(forward(tokens: pointer.baseAddress!, batch: chunk.count, seqLen: seqLen, training: false))
+                logits.withUnsafeBufferPointer { logits in
+                    for (row, index) in chunk.enumerated() {
+                        let (prompt, answer) = questions[index]
+                        answered[index] = answer.indices.allSatisfy { offset in
+                            let scores = logits.baseAddress! + (row * seqLen + prompt.count - 1 + offset) * vocab
+                            return Self.mostLikely(scores, vocab: vocab) == answer[offset]
+                        }
                     }
                 }
             }
@@ -54,7 +56,7 @@ extension Model {
     }
 
     /// The first index of the largest score: `generate`'s greedy choice.
-    private static func mostLikely(_ scores: UnsafeMutablePointer<Float>, vocab: Int) -> Int32 {
+    private static func mostLikely(_ scores: UnsafePointer<Float>, vocab: Int) -> Int32 {
         var best = 0
         for candidate in 1..<vocab where scores[candidate] > scores[best] { best = candidate }
         return Int32(best)

@@ -7,13 +7,15 @@ extension Model {
                      "expected \(batch)×\(seqLen) tokens and targets")
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < config.vocabSize }, "token id outside the vocabulary")
         precondition(targets.allSatisfy { Int($0) < config.vocabSize }, "target id outside the vocabulary")
-        let vocab = config.vocabSize
         return tokens.withUnsafeBufferPointer { tok in
             targets.withUnsafeBufferPointer { tgt in
                 let acts = forward(tokens: tok.baseAddress!, batch: batch, seqLen: seqLen, training: false)
-                return (0..<batch).map { row in
-                    CrossEntropy.forward(logits: acts.logits.pointer + row * seqLen * vocab, targets: tgt.baseAddress! + row * seqLen,
-                                         rows: seqLen, vocab: vocab)
+                let losses = rowLosses(acts, targets: tgt.baseAddress!)
+                return losses.withUnsafeBufferPointer { losses in
+                    (0..<batch).map { row in
+                        CrossEntropy.sum(losses.baseAddress! + row * seqLen, targets: tgt.baseAddress! + row * seqLen,
+                                         rows: seqLen)
+                    }
                 }
             }
         }

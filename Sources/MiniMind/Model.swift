@@ -32,6 +32,12 @@ public final class Model: @unchecked Sendable {
     var stopBetweenBlocks: (() -> Bool)?
     /// Whether the last training pass ended early at `stopBetweenBlocks`; its gradients are then incomplete.
     public internal(set) var lastPassStopped = false
+    /// Applies the head to every row in one chunk, as before `TiedHead`
+    /// chunked it: the reference its tests compare the chunked head with.
+    /// Set before the first forward pass (the logits buffer is sized by it).
+    var headInOneChunk = false
+    /// Logits below which the head runs in one chunk (`TiedHead`); tests lower it.
+    var headChunkingMinimumFloats = TiedHead.chunkingMinimumFloats
 
     /// Builds a model with MiniMind's initialisation: every matrix ~ N(0, 0.02²),
     /// every norm weight 1. The same seed gives the same weights.
@@ -99,7 +105,8 @@ public final class Model: @unchecked Sendable {
     private func activations(batch: Int, seqLen: Int) -> Activations {
         if let a = activations, a.batch == batch, a.seqLen == seqLen { return a }
         activations = nil // free the old shape before allocating the new one
-        let a = Activations(config: config, batch: batch, seqLen: seqLen)
+        let a = Activations(config: config, batch: batch, seqLen: seqLen,
+                            headRows: headChunks(rows: batch * seqLen).map(\.count).max() ?? 0)
         activations = a
         return a
     }
@@ -107,8 +114,9 @@ public final class Model: @unchecked Sendable {
     /// Frees the per-shape buffers (they come back on the next forward).
     public func releaseActivations() { activations = nil }
 
-    /// Runs the model on `batch` rows of `seqLen` tokens and returns a pointer
-    /// to the logits `[batch·seqLen, vocab]`, valid until the next call.
+    /// Runs the model on `batch` rows of `seqLen` tokens up to the final norm
+    /// (`outputNormed`); the head is applied by `TiedHead` chunk by chunk, or
+    /// by `allLogits` for callers that read every row's logits. Valid until the next call.
     @discardableResult
     func forward(tokens: UnsafePointer<Int32>, batch: Int, seqLen: Int, training: Bool) -> Activations {
         precondition(seqLen <= config.maxSeq, "sequence length \(seqLen) exceeds the model's context \(config.maxSeq)")
@@ -128,11 +136,37 @@ public final class Model: @unchecked Sendable {
         }
         RMSNorm.forward(output: acts.outputNormed.pointer, rstd: acts.outputRstd.pointer, input: acts.output.pointer,
                         weight: finalNorm.value.pointer, rows: rows, cols: c.dim, eps: c.normEps)
-        // Tied head: logits = h · Eᵀ
-        BLAS.gemm(transposeA: false, transposeB: true, m: rows, n: c.vocabSize, k: c.dim,
-                  a: acts.outputNormed.pointer, lda: c.dim, b: embedding.value.pointer, ldb: c.dim,
-                  c: acts.logits.pointer, ldc: c.vocabSize)
         return acts
+    }
+
+    /// The row chunks the head is applied in (`TiedHead.rowChunks`).
+    func headChunks(rows: Int) -> [Range<Int>] {
+        headInOneChunk ? [0..<rows]
+            : TiedHead.rowChunks(rows: rows, vocab: config.vocabSize, minimumFloats: headChunkingMinimumFloats)
+    }
+
+    /// The tied head over every row of the last `forward`: logits = h · Eᵀ, `[rows, vocab]`.
+    func allLogits(_ acts: Activations) -> [Float] {
+        let c = config
+        var logits = [Float](repeating: 0, count: acts.rows * c.vocabSize)
+        logits.withUnsafeMutableBufferPointer { logits in
+            BLAS.gemm(transposeA: false, transposeB: true, m: acts.rows, n: c.vocabSize, k: c.dim,
+                      a: acts.outputNormed.pointer, lda: c.dim, b: embedding.value.pointer, ldb: c.dim,
+                      c: logits.baseAddress!, ldc: c.vocabSize)
+        }
+        return logits
+    }
+
+    /// Each counted row's loss for the last `forward`, the head applied chunk by chunk (`TiedHead`).
+    func rowLosses(_ acts: Activations, targets: UnsafePointer<Int32>) -> [Double] {
+        var losses = [Double](repeating: 0, count: acts.rows)
+        losses.withUnsafeMutableBufferPointer { losses in
+            TiedHead.rowLosses(normed: acts.outputNormed.pointer, table: embedding.value.pointer, targets: targets,
+                               chunks: headChunks(rows: acts.rows), dim: config.dim, vocab: config.vocabSize,
+                               logits: acts.logits.pointer,
+                               into: losses.baseAddress!)
+        }
+        return losses
     }
 
     // MARK: - Loss and backward
@@ -149,8 +183,8 @@ public final class Model: @unchecked Sendable {
         return tokens.withUnsafeBufferPointer { tok in
             targets.withUnsafeBufferPointer { tgt in
                 let acts = forward(tokens: tok.baseAddress!, batch: batch, seqLen: seqLen, training: false)
-                return CrossEntropy.forward(logits: acts.logits.pointer, targets: tgt.baseAddress!,
-                                            rows: batch * seqLen, vocab: config.vocabSize)
+                return CrossEntropy.sum(rowLosses(acts, targets: tgt.baseAddress!), targets: tgt.baseAddress!,
+                                        rows: batch * seqLen)
             }
         }
     }
@@ -168,9 +202,17 @@ public final class Model: @unchecked Sendable {
             targets.withUnsafeBufferPointer { tgt in
                 let acts = forward(tokens: tok.baseAddress!, batch: batch, seqLen: seqLen, training: true)
                 if lastPassStopped { return .nan }
-                let result = CrossEntropy.lossAndGradientInPlace(
-                    logits: acts.logits.pointer, targets: tgt.baseAddress!, rows: batch * seqLen,
-                    vocab: config.vocabSize, scale: 1 / Float(counted))
+                // Head and loss, forward and backward, chunk by chunk: dh into normedGradient, dE added.
+                var losses = [Double](repeating: 0, count: acts.rows)
+                let result = losses.withUnsafeMutableBufferPointer { losses in
+                    TiedHead.lossAndBackward(normed: acts.outputNormed.pointer, table: embedding.value.pointer,
+                                             targets: tgt.baseAddress!, chunks: headChunks(rows: acts.rows), dim: config.dim,
+                                             vocab: config.vocabSize, scale: 1 / Float(counted),
+                                             logits: acts.logits.pointer, losses: losses.baseAddress!,
+                                             normedGradient: acts.normedGradient.pointer,
+                                             tableGradient: embedding.gradient?.pointer)
+                    return CrossEntropy.sum(losses.baseAddress!, targets: tgt.baseAddress!, rows: acts.rows)
+                }
                 backward(acts, tokens: tok.baseAddress!)
                 return Float(result.sum / Double(result.count))
             }
@@ -203,20 +245,11 @@ public final class Model: @unchecked Sendable {
         block.index > 0 || s > 0 || embedding.requiresGrad
     }
 
+    /// Backward below the head: `normedGradient` holds dh (from `TiedHead`).
     private func backward(_ acts: Activations, tokens: UnsafePointer<Int32>) {
         let c = config, rows = acts.rows
-        let dLogits = acts.logits.pointer
         let dResidual = acts.residualGradient.pointer
         let dNormed = acts.normedGradient.pointer
-        // Tied head: dh = dlogits · E ; dE += dlogitsᵀ · h
-        BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: c.dim, k: c.vocabSize,
-                  a: dLogits, lda: c.vocabSize, b: embedding.value.pointer, ldb: c.dim,
-                  c: dNormed, ldc: c.dim)
-        if let dE = embedding.gradient {
-            BLAS.gemm(transposeA: true, transposeB: false, m: c.vocabSize, n: c.dim, k: rows,
-                      a: dLogits, lda: c.vocabSize, b: acts.outputNormed.pointer, ldb: c.dim, beta: 1,
-                      c: dE.pointer, ldc: c.dim)
-        }
         acts.residualGradient.zero()
         RMSNorm.backward(inputGradient: dResidual, weightGradient: finalNorm.gradient?.pointer,
                          outputGradient: dNormed, input: acts.output.pointer, weight: finalNorm.value.pointer,

@@ -54,7 +54,8 @@ public struct TrainingConfig: Sendable, Equatable {
 
 /// Steps a model's trainable tensors: zero gradients, forward + backward,
 /// clip, AdamW at the scheduled rate. Deterministic for a given model,
-/// batch sequence and thread count.
+/// batch sequence and thread count. The gradients keep their unclipped values
+/// (AdamW scales them as it reads them).
 ///
 /// It guards the model: a step whose loss or gradient norm is not finite, or
 /// whose update would throw a weight out of range, is refused before anything
@@ -117,17 +118,12 @@ public final class Trainer: @unchecked Sendable {
         }
         let norm = Float(squares.squareRoot())
         if !norm.isFinite { return refused(.nonFiniteGradient, norm: norm) }
-        if config.gradientClip > 0, norm > config.gradientClip {
-            let factor = config.gradientClip / norm
-            for p in trainable {
-                guard let g = p.gradient else { continue }
-                for i in 0..<p.count { g[i] *= factor }
-            }
-        }
-        if let tensor = optimizer.firstTensorOutOfRange(trainable, learningRate: rate, limit: config.weightLimit) {
+        // Clipping scales every gradient by one factor; AdamW applies it as it
+        // reads them, so the gradients are not walked once more to scale them.
+        let scale = config.gradientClip > 0 && norm > config.gradientClip ? config.gradientClip / norm : 1
+        if let tensor = optimizer.step(trainable, learningRate: rate, gradientScale: scale, limit: config.weightLimit) {
             return refused(.weightOutOfRange(tensor.name), norm: norm)
         }
-        optimizer.step(trainable, learningRate: rate)
         model.trainingStepsApplied += 1
         let record = StepRecord(step: optimizer.stepCount, loss: loss, gradientNorm: norm, learningRate: rate)
         history.append(record)

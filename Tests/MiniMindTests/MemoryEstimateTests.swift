@@ -47,7 +47,7 @@ import Testing
         #expect(trainable > 0)
         let before = model.trainingEstimate(batch: 2, seqLen: 6, trainingBase: false)
         let rows = 12, adapters = 4
-        #expect(before.optimizer == 2 * trainable * 4)
+        #expect(before.optimizer == 3 * trainable * 4)
         #expect(before.gradients == 0)
         #expect(before.activations == (Self.plain.activationFloats(batch: 2, seqLen: 6) + adapters * rows * 2 * 2) * 4)
 
@@ -64,6 +64,6 @@ import Testing
         let model = Model(config: Self.plain, seed: 1)
         let estimate = model.trainingEstimate(batch: 1, seqLen: 4, trainingBase: true)
         #expect(estimate.gradients == model.parameterCount * 4)
-        #expect(estimate.optimizer == 2 * model.parameterCount * 4)
+        #expect(estimate.optimizer == 3 * model.parameterCount * 4)
     }
 }
