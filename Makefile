@@ -21,7 +21,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base notebooks readme-claims runs
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base notebooks readme-claims runs bench-lanes analysis-latency
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -114,6 +114,14 @@ wide-base: build
 
 bench: build
 	$(BIN) bench
+
+# Not in CI (minutes each; docs/benchmarks.md quotes them): a 12-run compare in
+# lanes against one after another, and the round trip of the analysis cells.
+bench-lanes: build
+	tools/bench-lanes.sh 3 150
+
+analysis-latency: build venv kernelspec
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/analysis_latency.py 7
 
 # libFuzzer targets (fuzz/README.md). fuzz/ is a package of its own, so the
 # instrumented build stays in fuzz/.build; new inputs and crashes go to

@@ -38,3 +38,23 @@ def test_the_verdict_rule_reads_the_uncertainty():
     assert claims.clearly_different(a, b)  # 0.2 > 2·sqrt(0.02/3) ≈ 0.163
     noisy = claims.Estimate(1.2, 0.3, 3, "1.2 ± 0.3")
     assert not claims.clearly_different(a, noisy)  # 0.2 < 2·sqrt(0.1/3) ≈ 0.365
+
+
+def _planted(claims, rows):
+    """An Evidence of a compare table with mean ± sd over 3 runs per strategy."""
+    table = [["targets", "eval finetune"]] + [[name, value] for name, value in rows]
+    return claims.Evidence(table, "… (mean ± sd over 3 runs) …")
+
+
+def test_the_wider_ranking_counts_kept_blurred_and_reversed_orders():
+    claims = _claims_module()
+    tiny = _planted(claims, [("a", "0.10 ± 0.01"), ("b", "0.50 ± 0.01"), ("c", "0.90 ± 0.01")])
+    same = _planted(claims, [("a", "0.20 ± 0.01"), ("b", "0.40 ± 0.01"), ("c", "0.60 ± 0.01")])
+    measured, verdict = claims.ranking_holds_wider(same, tiny)
+    assert "3 pairs" in measured and "3 keep their order clearly, 0 are within noise, 0 reverse" in measured
+    assert verdict.startswith("holds")
+    # b drops below a (a<b reverses), c comes within noise of a (a<c blurs), b<c stays clear.
+    flipped = _planted(claims, [("a", "0.50 ± 0.01"), ("b", "0.10 ± 0.01"), ("c", "0.51 ± 0.05")])
+    measured, verdict = claims.ranking_holds_wider(flipped, tiny)
+    assert "1 keep their order clearly, 1 are within noise, 1 reverse clearly (b < a)" in measured, measured
+    assert verdict.startswith("does not hold") and "lowest loss: a on tiny, b at dim 256" in measured

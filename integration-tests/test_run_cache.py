@@ -1,12 +1,16 @@
 """Every run cache the notebooks keep (notebooks/runs/<name>/) still holds the
 numbers a training gives: a real kernel, started where the notebooks run, loads
-the shipped base, turns the cache on and re-trains a random sample of its
-entries with `cache check`, which rebuilds each entry's data itself and fails
-when a number differs beyond its tolerance. The sample's seed is random per run
-and printed, so that a failure can be repeated."""
+each shipped base its notebook loads, turns the cache on and re-trains a random
+sample of that base's entries with `cache check`, which rebuilds each entry's
+data itself and fails when a number differs beyond its tolerance. At least 10
+entries are re-trained per notebook, shared evenly between its bases. The
+sample's seed is random per run and printed, so that a failure can be repeated."""
+import math
 import pathlib
 import random
+import re
 
+import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
 
@@ -14,13 +18,31 @@ pytestmark = pytest.mark.usefixtures("kernelspec")
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
 CACHES = sorted(path for path in (NOTEBOOKS / "runs").glob("*") if path.is_dir())
+SAMPLE_PER_NOTEBOOK = 10
+MODEL_LOAD = re.compile(r'^model load "(base/[^"]+)"', re.MULTILINE)
+RETRAINED = re.compile(r"(\d+) of (\d+) entr(?:y|ies) of \S+ re-trained")
+
+
+def bases_of(cache: pathlib.Path) -> list:
+    """The shipped bases loaded by the notebook whose cache this is (runs/06 → 06-*.ipynb)."""
+    notebook, = NOTEBOOKS.glob(f"{cache.name}-*.ipynb")
+    source = "\n".join("".join(cell.source) for cell in nbformat.read(notebook, as_version=4).cells
+                       if cell.cell_type == "code")
+    return sorted(set(MODEL_LOAD.findall(source)))
+
+
+def test_every_cache_belongs_to_a_notebook_that_loads_a_shipped_base():
+    for cache in CACHES:
+        assert bases_of(cache), f"{cache.name}: its notebook loads no base/… model"
 
 
 @pytest.mark.skipif(not CACHES, reason="notebooks/runs/ holds no run cache yet")
 @pytest.mark.parametrize("cache", CACHES, ids=[path.name for path in CACHES])
 def test_cached_runs_are_recomputed_within_the_tolerance(cache):
+    bases = bases_of(cache)
+    sample = math.ceil(SAMPLE_PER_NOTEBOOK / len(bases))
     seed = random.randrange(1, 1_000_000)
-    print(f"{cache.name}: cache check sample=10 seed={seed}")
+    print(f"{cache.name}: cache check sample={sample} seed={seed} on {', '.join(bases)}")
     km, kc = start_new_kernel(kernel_name="loralab", startup_timeout=60, cwd=str(NOTEBOOKS))
     try:
         outputs = []
@@ -34,13 +56,20 @@ def test_cached_runs_are_recomputed_within_the_tolerance(cache):
             elif message["msg_type"] == "error":
                 outputs.append(f"{content['ename']}: {content['evalue']}")
 
-        for line in ['model load "base/tiny-stories"', f'set cache="runs/{cache.name}"',
-                     f"cache check sample=10 seed={seed}"]:
-            reply = kc.execute_interactive(line, timeout=3600, output_hook=collect)
-            assert reply["content"]["status"] == "ok", f"{line} (seed {seed}):\n" + "".join(outputs[-40:])
-        report = "".join(outputs)
-        print(report[-3000:])
-        assert "re-trained" in report
+        retrained = 0
+        for base in bases:
+            start = len(outputs)
+            for line in [f'model load "{base}"', f'set cache="runs/{cache.name}"', f"cache check sample={sample} seed={seed}"]:
+                reply = kc.execute_interactive(line, timeout=3600, output_hook=collect)
+                assert reply["content"]["status"] == "ok", f"{line} (seed {seed}):\n" + "".join(outputs[-40:])
+            report = "".join(outputs[start:])
+            print(report[-3000:])
+            counted = RETRAINED.search(report)
+            assert counted, f"{base}: cache check printed no count:\n{report[-2000:]}"
+            assert int(counted.group(1)) > 0, f"{base}: no entry of runs/{cache.name} was made on this base"
+            retrained += int(counted.group(1))
+        entries = len(list(cache.glob("*.json")))
+        assert retrained >= min(SAMPLE_PER_NOTEBOOK, entries)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -280,6 +280,41 @@ def lora_versus_full(full: Evidence, lora: Evidence) -> tuple:
     return measured, "not shown: at equal learning the two forget within noise of each other"
 
 
+def ranking_holds_wider(wide: Evidence, tiny: Evidence) -> tuple:
+    """Every pair of strategies clearly ordered on the narrow base, re-read on the wide one."""
+    narrow, wider = tiny.by_row("eval finetune"), wide.by_row("eval finetune")
+    names = [name for name in narrow if name in wider]
+    kept = blurred = reversed_ = 0
+    flips = []
+    for index, a in enumerate(names):
+        for b in names[index + 1:]:
+            if not clearly_different(narrow[a], narrow[b]):
+                continue
+            lower, higher = (a, b) if narrow[a].mean < narrow[b].mean else (b, a)
+            if not clearly_different(wider[lower], wider[higher]):
+                blurred += 1
+            elif wider[lower].mean < wider[higher].mean:
+                kept += 1
+            else:
+                reversed_ += 1
+                flips.append(f"{higher} < {lower}")
+    ordered = kept + blurred + reversed_
+    best_narrow, best_wide = ranked(narrow)[0][0], ranked(wider)[0][0]
+    measured = (f"of the {ordered} pairs of strategies clearly ordered on tiny (dim 128), at dim 256 {kept} keep their "
+                f"order clearly, {blurred} are within noise, {reversed_} reverse clearly"
+                + (f" ({'; '.join(flips)})" if flips else "")
+                + f"; lowest loss: {best_narrow} on tiny, {best_wide} at dim 256")
+    if reversed_ == 0 and kept >= blurred:
+        verdict = "holds: no clear order reverses, and most stay clear"
+    elif reversed_ == 0:
+        verdict = "partly: no clear order reverses, but most fall within noise"
+    elif reversed_ * 4 <= ordered:
+        verdict = f"mostly: {reversed_} of {ordered} clear orders reverse"
+    else:
+        verdict = f"does not hold: {reversed_} of {ordered} clear orders reverse"
+    return measured, verdict
+
+
 CLAIMS = [
     Claim("claim-equal-budget", "02-which-matrices.ipynb",
           "At an equal parameter budget, adapting more kinds of matrix learns more "
@@ -297,6 +332,15 @@ CLAIMS = [
     Claim("claim-equal-budget-facts", "02-which-matrices.ipynb",
           "Fine-tuned facts are recalled in their trained phrasings more than in new ones (recall without generalisation)",
           recall_versus_generalisation),
+    Claim("claim-equal-budget-wide", "06-does-it-hold-wider.ipynb",
+          "At twice the width (dim 256), adapting more kinds of matrix still learns more at an equal budget",
+          equal_budget_learning),
+    Claim("claim-equal-budget-wide", "06-does-it-hold-wider.ipynb",
+          "At twice the width, q and v together beat any single attention matrix",
+          pair_beats_single_matrices),
+    Claim("claim-equal-budget-wide", "06-does-it-hold-wider.ipynb",
+          "The equal-budget ranking of notebook 02 holds at twice the width",
+          ranking_holds_wider, other="claim-equal-budget-tiny"),
     Claim("claim-ffn-truncation", "03-is-ffn-low-rank.ipynb",
           "The FFN update of full fine-tuning is not low rank: a LoRA-sized truncation loses its learning",
           ffn_update_not_low_rank),

@@ -37,7 +37,7 @@ public final class FullFineTuning: LinearUpdate, @unchecked Sendable {
     public func stateRestorer() -> () -> Void { {} }
 
     public func learnedDelta(weight: Parameter) -> LearnedDelta {
-        LearnedDelta(base: reference, form: .dense(weight.matrix - reference))
+        LearnedDelta(base: self.reference, form: .dense(weight.matrix - reference))
     }
 
     public func flops(rows: Int, inFeatures: Int, outFeatures: Int) -> (forward: Double, backward: Double) { (0, 0) }

@@ -26,12 +26,14 @@ public struct LearnedDelta {
         case dense(Matrix)
     }
 
-    /// W₀: the weight the update is measured from.
-    public var base: Matrix
+    /// W₀: the weight the update is measured from, formed when asked: it is a
+    /// copy of the whole weight, which spectra (they need only the form) skip.
+    public var base: Matrix { measuredFrom() }
     public var form: Form
+    private let measuredFrom: () -> Matrix
 
-    public init(base: Matrix, form: Form) {
-        self.base = base
+    public init(base: @autoclosure @escaping () -> Matrix, form: Form) {
+        measuredFrom = base
         self.form = form
     }
 

@@ -196,8 +196,8 @@ extension LoRAAdapter {
     }
 
     public func learnedDelta(weight: Parameter) -> LearnedDelta {
-        let current = weight.matrix
-        return LearnedDelta(base: isMerged ? current - delta : current,
+        let merged = isMerged
+        return LearnedDelta(base: merged ? weight.matrix - self.delta : weight.matrix,
                             form: .lowRank(b: b.matrix, a: a.matrix, scale: scale))
     }
 

@@ -49,6 +49,33 @@ import Testing
         #expect(engine.run("show lora").error != nil, "compare must not change the session")
     }
 
+    /// Beside the curves, a point per strategy: its mean held-out fine-tuning loss against its mean forgetting,
+    /// the same numbers as the table's; without pre-training data there is no forgetting and no such chart.
+    @Test func learningIsDrawnAgainstForgettingFromTheTablesMeans() throws {
+        let engine = Self.prepared()
+        let compare = engine.run("compare targets=q;q,v rank=2 steps=3 batch=2 seeds=1-2 eval_tokens=256")
+        #expect(compare.error == nil, "\(compare.error?.message ?? "")")
+        let text = compare.resultText
+        let svg = try #require(compare.result?.data["image/svg+xml"])
+        #expect(svg.contains("<title>forgetting against learning (mean ± sd over seeds)</title>"))
+        #expect(svg.contains("<title>fine-tuning loss by targets (mean, min–max over seeds)</title>"), "the curves stay, above it")
+        for (letter, targets) in [("a", "q"), ("b", "q,v")] {
+            let row = try #require(Self.row(text, targets), "\(text)")
+            let learning = try #require(Self.spread(row, at: 8)), forgetting = try #require(Self.spread(row, at: 14))
+            let key = try #require(text.split(separator: "\n").first { $0.hasPrefix("  \(letter)  \(targets) ") }, "\(text)")
+            // The key prints 3 significant digits of the same means.
+            let numbers = key.split(separator: " ").compactMap { Double($0) }
+            #expect(numbers.count == 4, "x ± sd, y ± sd: \(key)")
+            #expect(abs(numbers[0] - learning.mean) <= 0.006 * abs(learning.mean) && abs(numbers[2] - forgetting.mean) <= 0.006 * abs(forgetting.mean) + 1e-3,
+                    "\(key) against \(row)")
+        }
+
+        let alone = Engine.forTesting()
+        #expect(alone.run("\(SessionTests.small)\ndata finetune builtin:identity").error == nil)
+        let plain = alone.run("compare targets=q;q,v rank=2 steps=3 batch=2 seeds=1-2 eval_tokens=256")
+        #expect(plain.error == nil && !(plain.result?.data["image/svg+xml"] ?? "").contains("forgetting against learning"))
+    }
+
     /// A seed is the run's whole randomness: seeds=7 is the run the session seed 7 makes.
     @Test func oneSeedIsTheRunOfThatSessionSeed() throws {
         let engine = Self.prepared()

@@ -181,6 +181,84 @@ import Testing
         #expect(engine.run("cache check sample=10 seed=3").error == nil)
     }
 
+    /// Raises the interrupt as the observed lane begins its second run, so that at least one run has finished.
+    final class SecondRunInterrupter: TrainingObserver {
+        let flag: CancellationFlag
+        var begun = 0
+        init(_ flag: CancellationFlag) { self.flag = flag }
+        func began(_ run: ObservedRun) {
+            begun += 1
+            if begun == 2 { flag.raise() }
+        }
+        func progressed(step: Int, total: Int, records: [StepRecord], seconds: Double) {}
+        func ended(step: Int, total: Int, records: [StepRecord], seconds: Double, how: TrainingRun.Ending) {}
+    }
+
+    /// Each run is stored as it finishes: an interrupted compare keeps what it completed (one after another,
+    /// so exactly the first), a resumed one trains only the rest (side by side, every lane storing its runs),
+    /// and the entries are the numbers an uninterrupted compare gives.
+    @Test func anInterruptedCompareKeepsTheRunsItFinished() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let engine = Self.prepared(cache: folder)
+        let lab = Lab(state: engine.state, cancellation: engine.cancellation)
+        let base = try lab.requireModel().model
+        let data = try #require(engine.state.finetuneData)
+        let runs = try (1...4).map { seed in
+            IndependentRun(targets: "q", selector: try TargetSelector(parsing: "q"), lora: LoRAConfig(rank: 2), learningRate: 1e-3,
+                           steps: 3, batch: 2, seqLen: 64, seed: UInt64(seed), evaluation: Evaluation.Budget(tokens: 256, batches: nil),
+                           measuresValidation: false, mayDiverge: false, name: "q seed=\(seed)")
+        }
+        do {
+            _ = try lab.perform(runs, on: base, data: data, verb: "compare", verbLocation: SourceLocation(line: 1, column: 1, offset: 0),
+                                observer: SecondRunInterrupter(engine.cancellation), lanes: 1)
+            Issue.record("the interrupt must stop the compare")
+        } catch {
+            #expect(error.kind == .interrupted, "\(error.message)")
+        }
+        engine.cancellation.clear()
+        let kept = RunCache(written: folder, folder: URL(fileURLWithPath: folder)).entryFiles().count
+        #expect(kept == 1, "\(kept) of \(runs.count) runs kept")
+
+        let resumed = try lab.perform(runs, on: base, data: data, verb: "compare", verbLocation: SourceLocation(line: 1, column: 1, offset: 0),
+                                      observer: nil, lanes: 2)
+        #expect(resumed.cache?.fromCache == 1 && resumed.cache?.trained == 3)
+        #expect(RunCache(written: folder, folder: URL(fileURLWithPath: folder)).entryFiles().count == runs.count)
+        let fresh = try lab.execute(runs, on: base, data: data, verb: "compare", verbLocation: SourceLocation(line: 1, column: 1, offset: 0),
+                                    observer: nil)
+        #expect(resumed.results.map { $0.losses.map(\.bitPattern) } == fresh.map { $0.losses.map(\.bitPattern) })
+        #expect(resumed.results.map { $0.fineTuningEvaluation?.loss.bitPattern } == fresh.map { $0.fineTuningEvaluation?.loss.bitPattern })
+    }
+
+    /// A LoRA entry made with match=true is re-trained with exact match, and its counts must agree exactly.
+    @Test func checkRetrainsExactMatchAndComparesItsCountsExactly() throws {
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let answers = FileManager.default.temporaryDirectory.appendingPathComponent("loralab-answers-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: answers) }
+        let pairs = [("red?", "Rot."), ("blue?", "Blau."), ("green?", "Gruen."), ("black?", "Schwarz."), ("red!", "Rot."), ("white?", "Weiss.")]
+        try pairs.map { #"{"conversations": [{"role": "user", "content": "\#($0.0)"}, {"role": "assistant", "content": "\#($0.1)"}]}"# }
+            .joined(separator: "\n").write(to: answers, atomically: true, encoding: .utf8)
+        let engine = Engine.forTesting()
+        let setup = engine.run("\(Self.model)\ndata finetune \"\(answers.path)\"\nset cache=\"\(folder)\"")
+        try #require(setup.error == nil, "\(setup.error?.message ?? "")")
+        let compare = engine.run("compare targets=q rank=2 steps=3 batch=2 seeds=1 eval_tokens=256 match=true")
+        try #require(compare.error == nil, "\(compare.error?.message ?? "")")
+        let honest = engine.run("cache check")
+        #expect(honest.error == nil, "\(honest.error?.message ?? "")")
+        #expect(honest.resultText.split(separator: "\n").contains { $0.contains("match seen") && $0.hasSuffix("yes") }, "\(honest.resultText)")
+        #expect(honest.resultText.split(separator: "\n").contains { $0.contains("match unseen") && $0.hasSuffix("yes") }, "\(honest.resultText)")
+
+        let file = try #require(RunCache(written: folder, folder: URL(fileURLWithPath: folder)).entryFiles().first)
+        var entry = try RunCacheEntry.decode(Data(contentsOf: file))
+        entry.result.exactMatchSeen!.correct += 1
+        try entry.encoded().write(to: file)
+        let edited = engine.run("cache check")
+        #expect(edited.error?.message.contains("1 number of the cache \(folder) differ") == true, "\(edited.error?.message ?? "no error")")
+        let table = edited.displays.last?.plainText ?? ""
+        #expect(table.split(separator: "\n").contains { $0.contains("match seen") && $0.hasSuffix("NO") }, "\(table)")
+    }
+
     @Test func floatsRoundTripExactly() throws {
         let values: [Float] = [5.552794, 1 / 3, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .infinity, 0.1 + 0.2]
         let evaluation = Evaluation.Result(loss: 1.0 / 3.0, standardError: 0.1 + 0.2, tokens: 7, sequences: 2, split: .heldOut)

@@ -5,8 +5,10 @@ enum CacheCommands {
                     details: """
                     `set cache="runs/02"` keeps every run of compare and sweep in that folder
                     (one JSON file per run, named by the SHA-256 of everything that decides
-                    it: the base's weights, the data's tokens, targets, LoRA settings, rate,
-                    steps, batch, seed, evaluation budget and the numerics version); a run
+                    it: the base's weights, the data's tokens, the method (LoRA, or full
+                    fine-tuning of the targets' weights), targets, the LoRA settings (rank,
+                    alpha, rsLoRA, initialisation, dropout, DoRA) for LoRA runs, rate, steps,
+                    batch, seed, evaluation budget and the numerics version); a run
                     already there is read instead of trained. Entries made under another
                     numerics version never match.
                     """,
@@ -25,8 +27,8 @@ enum CacheCommands {
                     name, a file by path with its tokens checked against the entry) and
                     pre-training data, ignoring the cache. Entries that cannot be rebuilt are
                     counted as skipped, with the reason. Losses must agree within 0.005 + 2%
-                    (BLAS kernels differ between CPUs); matrices, parameters, steps and
-                    divergence exactly. Fails when any number differs, so a notebook or
+                    (BLAS kernels differ between CPUs); matrices, parameters, steps,
+                    exact-match counts and divergence exactly. Fails when any number differs, so a notebook or
                     script stops.
                     """,
                     examples: ["cache check", "cache check sample=3 seed=7"],

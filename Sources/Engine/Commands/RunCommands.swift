@@ -55,7 +55,9 @@ enum RunCommands {
                     on the fine-tuning data's validation split is lowest, and reports that
                     rate's runs on the held-out splits: equal budgets, equal tuning. "eval
                     pretrain" is the base corpus's held-out loss after fine-tuning and
-                    "forgetting" its rise over the base's (shown in the footer).
+                    "forgetting" its rise over the base's (shown in the footer); with
+                    pre-training data a second chart plots each strategy's forgetting
+                    against its held-out fine-tuning loss (mean ± sd over the seeds).
                     match=true adds each strategy's exact match (as `eval match=true`) on the
                     trained questions ("match seen") and the held-out ones ("match unseen").
                     method=full fully fine-tunes each selector's matrices instead — the run

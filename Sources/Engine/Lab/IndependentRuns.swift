@@ -84,11 +84,13 @@ extension Lab {
     /// the same order; the session is untouched. `verb` names the command in
     /// the errors of an interrupted or failed run. With a run cache (`set
     /// cache=`) every run is looked up first; only the missing ones are
-    /// trained (in their relative order) and then stored.
+    /// trained (in their relative order), each stored as soon as it finishes,
+    /// so that an interrupted or failed command keeps the runs it completed.
     func perform(_ runs: [IndependentRun], on base: Model, data: DataChoice, verb: String,
-                 verbLocation: SourceLocation, observer: TrainingObserver?) throws(CommandFailure) -> PerformedRuns {
+                 verbLocation: SourceLocation, observer: TrainingObserver?, lanes: Int? = nil) throws(CommandFailure) -> PerformedRuns {
         guard let cache = state.cache else {
-            return PerformedRuns(results: try execute(runs, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer),
+            return PerformedRuns(results: try execute(runs, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer,
+                                                      lanes: lanes),
                                  cache: nil)
         }
         let fingerprint = BaseFingerprint(base)
@@ -103,11 +105,18 @@ extension Lab {
             if let warning = found.warning { warnings.append(warning) }
         }
         let missing = results.indices.filter { results[$0] == nil }
-        let trained = try execute(missing.map { runs[$0] }, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
-        for (index, result) in zip(missing, trained) {
-            results[index] = result
-            try cache.store(RunCacheEntry(specification: specifications[index], result: result))
-        }
+        let writeFailure = FirstFailure()
+        let missingSpecifications = missing.map { specifications[$0] }
+        let trained = try execute(missing.map { runs[$0] }, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer,
+                                  lanes: lanes, finished: { position, result in
+            do throws(CommandFailure) {
+                try cache.store(RunCacheEntry(specification: missingSpecifications[position], result: result))
+            } catch {
+                writeFailure.record(error)
+            }
+        })
+        if let failure = writeFailure.failure { throw failure }
+        for (index, result) in zip(missing, trained) { results[index] = result }
         return PerformedRuns(results: results.map { $0! },
                              cache: CacheUse(written: cache.written, fromCache: runs.count - missing.count, trained: missing.count,
                                              warnings: warnings))
@@ -119,18 +128,22 @@ extension Lab {
     /// are the same chunks either way (`Parallel.runsChunksInOrder`).
     /// With several lanes an error stops the runs after it in spec order (the
     /// ones before it finish, as they would have one at a time), and the first
-    /// error in spec order is the one reported.
+    /// error in spec order is the one reported. `finished` is told of every
+    /// run that completes (its index in `runs`), as it completes, from the
+    /// lane that trained it.
     func execute(_ runs: [IndependentRun], on base: Model, data: DataChoice, verb: String,
                  verbLocation: SourceLocation, observer: TrainingObserver?,
-                 lanes: Int? = nil) throws(CommandFailure) -> [IndependentRunResult] {
+                 lanes: Int? = nil,
+                 finished: (@Sendable (Int, IndependentRunResult) -> Void)? = nil) throws(CommandFailure) -> [IndependentRunResult] {
         let lanes = min(lanes ?? laneCount(runs, on: base), runs.count)
         if lanes <= 1 {
-            var finished: [LossCurve] = []
+            var curves: [LossCurve] = []
             var results: [IndependentRunResult] = []
             for spec in runs {
-                observer?.began(ObservedRun(name: spec.name, steps: spec.steps, part: (finished.count + 1, runs.count), earlier: finished))
+                observer?.began(ObservedRun(name: spec.name, steps: spec.steps, part: (curves.count + 1, runs.count), earlier: curves))
                 let result = try train(spec, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer)
-                finished.append((spec.name, result.losses))
+                curves.append((spec.name, result.losses))
+                finished?(results.count, result)
                 results.append(result)
             }
             return results
@@ -154,6 +167,7 @@ extension Lab {
                     } catch {
                         outcome = .failure(error)
                     }
+                    if case .success(let result) = outcome { finished?(index, result) }
                     board.record(outcome, at: index)
                 }
             }
@@ -305,6 +319,15 @@ private final class LaneBoard: Sendable {
         }
         return finished
     }
+}
+
+/// The first error reported from any lane (a cache entry that could not be written).
+private final class FirstFailure: Sendable {
+    private let first = Mutex<CommandFailure?>(nil)
+
+    func record(_ failure: CommandFailure) { first.withLock { $0 = $0 ?? failure } }
+
+    var failure: CommandFailure? { first.withLock { $0 } }
 }
 
 /// The read-only inputs of the lanes, carried to their threads.

@@ -180,7 +180,8 @@ extension Lab {
                               learningRate: specification.learningRate, steps: specification.steps, batch: specification.batch,
                               seqLen: specification.seqLen, seed: specification.seed,
                               evaluation: Evaluation.Budget(tokens: specification.evaluationTokens, batches: specification.evaluationBatches),
-                              measuresValidation: specification.measuresValidation, mayDiverge: specification.mayDiverge,
+                              measuresValidation: specification.measuresValidation, measuresExactMatch: specification.measuresExactMatch,
+                              mayDiverge: specification.mayDiverge,
                               name: "\(specification.targets) r=\(specification.rank) seed=\(specification.seed)")
     }
 
@@ -208,6 +209,11 @@ extension Lab {
             loss("validation", cached.validation?.loss, recomputed.validation?.loss),
             loss("eval finetune", cached.fineTuningEvaluation?.loss, recomputed.fineTuningEvaluation?.loss),
             loss("eval pretrain", cached.pretrainingEvaluation?.loss, recomputed.pretrainingEvaluation?.loss),
-        ]
+        ] + [("match seen", cached.exactMatchSeen, recomputed.exactMatchSeen),
+             ("match unseen", cached.exactMatchUnseen, recomputed.exactMatchUnseen)].compactMap { what, a, b in
+            // Greedy answers are all or nothing per question, so their counts must agree exactly.
+            let shown = { (score: Evaluation.ExactMatch?) in score.map { "\($0.correct)/\($0.questions)" } ?? "—" }
+            return a == nil && b == nil ? nil : exact(what, shown(a), shown(b))
+        }
     }
 }

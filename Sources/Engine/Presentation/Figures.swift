@@ -23,6 +23,10 @@ enum Figures {
 
     /// One mean curve per name with a min–max band over its runs (seeds).
     static func bandChart(title: String, curves: [(name: String, runs: [[Float]])]) -> Figure? {
+        bandLineChart(title: title, curves: curves).map { Figure(svg: $0.svg(), text: $0.text(width: 72)) }
+    }
+
+    static func bandLineChart(title: String, curves: [(name: String, runs: [[Float]])]) -> LineChart? {
         let series: [LineChart.Series] = curves.compactMap { curve in
             let length = curve.runs.map(\.count).min() ?? 0
             guard length > 0 else { return nil }
@@ -31,9 +35,38 @@ enum Figures {
                                     low: columns.map { $0.min()! }, high: columns.map { $0.max()! })
         }
         guard !series.isEmpty else { return nil }
-        let chart = LineChart(title: title, xLabel: "step", yLabel: "loss", series: series)
-        return Figure(svg: chart.svg(), text: chart.text(width: 72))
+        return LineChart(title: title, xLabel: "step", yLabel: "loss", series: series)
     }
+
+    /// Learning against forgetting, a point per strategy (Biderman et al. 2024,
+    /// "LoRA learns less and forgets less", plot this trade-off): x the held-out
+    /// fine-tuning loss (left = learned more), y the rise of the held-out
+    /// pre-training loss (up = forgot more), each mean ± sd over seeds.
+    static func learningAgainstForgetting(_ points: [ScatterChart.Point], seeds: Int) -> ScatterChart? {
+        guard !points.isEmpty else { return nil }
+        return ScatterChart(title: "forgetting against learning" + (seeds > 1 ? " (mean ± sd over seeds)" : ""),
+                            xLabel: "eval finetune (held-out fine-tuning loss; lower = learned more)",
+                            yLabel: "forgetting (rise of the held-out pre-training loss)", points: points)
+    }
+
+    /// Charts one above the other: one SVG document, one text.
+    static func stacked(_ charts: [any Chart & Sized]) -> Figure? {
+        guard !charts.isEmpty else { return nil }
+        let stack = ChartStack(charts.map { ($0, $0.width, $0.height) })
+        return Figure(svg: stack.svg(), text: stack.text(width: 72))
+    }
+}
+
+/// A chart that knows its SVG size, so that charts can be stacked.
+protocol Sized {
+    var width: Int { get }
+    var height: Int { get }
+}
+
+extension LineChart: Sized {}
+extension ScatterChart: Sized {}
+
+extension Figures {
 
     /// One measured value against a swept parameter, with its min–max band.
     static func sweepChart(title: String, xLabel: String, points: [(x: Double, mean: Double, low: Double, high: Double)]) -> Figure? {

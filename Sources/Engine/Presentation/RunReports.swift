@@ -1,4 +1,5 @@
 import Analysis
+import Charts
 import Foundation
 import MiniMind
 
@@ -68,22 +69,43 @@ enum RunReports {
             table.footer! += "\nvalidation loss by lr — " + trials.joined(separator: "; ")
         }
         if let cache = result.cache { table.footer! += "\n" + cache.description }
-        let chart = repeated
-            ? Figures.bandChart(title: "fine-tuning loss by targets (mean, min–max over seeds)",
-                                curves: result.strategies.map { ($0.label, $0.runs.map(\.losses)) })
-            : Figures.lossChart(title: "fine-tuning loss by targets", curves: result.strategies.map { ($0.label, $0.runs.first?.losses ?? []) })
-        return table.bundle(with: chart)
+        let curves = repeated
+            ? Figures.bandLineChart(title: "fine-tuning loss by targets (mean, min–max over seeds)",
+                                    curves: result.strategies.map { ($0.label, $0.runs.map(\.losses)) })
+            : Self.nonEmpty(Figures.lossLineChart(title: "fine-tuning loss by targets",
+                                                  curves: result.strategies.map { ($0.label, $0.runs.first?.losses ?? []) }))
+        let tradeOff = before.flatMap { base in Figures.learningAgainstForgetting(learningAndForgetting(result.strategies, base: base),
+                                                                                          seeds: result.seeds.count) }
+        let charts: [(any Chart & Sized)?] = [curves, tradeOff]
+        return table.bundle(with: Figures.stacked(charts.compactMap { $0 }))
+    }
+
+    private static func nonEmpty(_ chart: LineChart) -> LineChart? {
+        chart.series.contains { !$0.points.isEmpty } ? chart : nil
+    }
+
+    /// A point per strategy whose runs all have both evaluations: mean ± sd (sd only over several runs).
+    static func learningAndForgetting(_ strategies: [StrategyResult], base: Double) -> [ScatterChart.Point] {
+        strategies.compactMap { strategy in
+            let learning = strategy.runs.compactMap { $0.fineTuningEvaluation?.loss }
+            let forgetting = strategy.runs.compactMap { $0.pretrainingEvaluation.map { $0.loss - base } }
+            guard learning.count == strategy.runs.count, forgetting.count == strategy.runs.count,
+                  let x = try? SampleSummary(learning), let y = try? SampleSummary(forgetting) else { return nil }
+            return ScatterChart.Point(name: strategy.label, x: x.mean, y: y.mean, xSpread: x.standardDeviation, ySpread: y.standardDeviation)
+        }
     }
 
     static func sweep(_ result: SweepResult) -> MimeBundle {
         let name = result.parameter.rawValue
-        let columns = [name, "rank", "params", "% of model", "final loss", "eval finetune", "eval pretrain", "forgetting"]
+        // A sweep over rank has its rank as the first column already.
+        let rankColumn = result.parameter != .rank
+        let columns = [name] + (rankColumn ? ["rank"] : []) + ["params", "% of model", "final loss", "eval finetune", "eval pretrain", "forgetting"]
             + (result.measuresExactMatch ? ["match seen", "match unseen"] : [])
         var table = ResultTable(columns, numericColumns: Set(0..<columns.count))
         let before = result.pretrainingBefore?.loss
         for point in result.points {
             let runs = point.runs
-            table.append([point.value.formatted, result.method == .full ? "full" : String(point.rank), point.parameters.grouped,
+            table.append([point.value.formatted] + (rankColumn ? [result.method == .full ? "full" : String(point.rank)] : []) + [point.parameters.grouped,
                           UpdateDescriptions.percent(point.parameters, of: result.modelParameters),
                           spread(runs.map { Double($0.finalLoss) }),
                           spread(runs.compactMap { $0.fineTuningEvaluation?.loss }),

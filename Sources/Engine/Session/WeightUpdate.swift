@@ -11,8 +11,9 @@ struct WeightUpdate {
     /// The update's nominal rank (an adapter's r); nil for full fine-tuning.
     let nominalRank: Int?
     let decomposition: SingularValueDecomposition
-    /// W0: the weight before the update.
-    let base: Matrix
+    private let learned: LearnedDelta
+    /// W0: the weight before the update (a copy of the weight, formed on each use).
+    var base: Matrix { learned.base }
 
     /// The update of `linear`, or nil when it has neither an adapter nor a recorded W0.
     static func of(_ linear: Linear) throws(CommandFailure) -> WeightUpdate? {
@@ -24,7 +25,7 @@ struct WeightUpdate {
             case .dense(let delta): try SingularValueDecomposition(of: delta)
             }
             return WeightUpdate(linear: linear, kind: update.kind, nominalRank: update.nominalRank,
-                                decomposition: decomposition, base: learned.base)
+                                decomposition: decomposition, learned: learned)
         } catch {
             throw CommandFailure(.command, "cannot decompose the update of \(linear.name): \(error)")
         }
