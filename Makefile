@@ -7,6 +7,7 @@
 #   make runs   empty notebooks/runs and re-execute every notebook: recompute the whole run cache
 #   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
 #   make wide-base   the same at dim 256, notebooks/base/wide-stories (longer; not part of test)
+#   make mha-base    the same with kv_heads=4 (multi-head attention), notebooks/base/mha-stories
 #   make readme-claims   rewrite README's "What the notebooks show" from the notebooks' own tables
 SHELL := /bin/bash
 APT_PACKAGES := libzmq3-dev libopenblas-dev libedit-dev pkg-config
@@ -21,7 +22,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base notebooks readme-claims runs bench-lanes analysis-latency
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base mha-base notebooks readme-claims runs bench-lanes analysis-latency
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -111,6 +112,10 @@ base: build
 # The same recipe at twice the width (dim 256): notebooks/base/wide-stories.
 wide-base: build
 	LORALAB_BIN=$(CURDIR)/$(BIN) nice python3 tools/make-wide-base.py
+
+# The same recipe with kv_heads=4 (multi-head attention): notebooks/base/mha-stories.
+mha-base: build
+	LORALAB_BIN=$(CURDIR)/$(BIN) nice python3 tools/make-mha-base.py
 
 bench: build
 	$(BIN) bench

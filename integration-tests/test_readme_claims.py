@@ -58,3 +58,12 @@ def test_the_wider_ranking_counts_kept_blurred_and_reversed_orders():
     measured, verdict = claims.ranking_holds_wider(flipped, tiny)
     assert "1 keep their order clearly, 1 are within noise, 1 reverse clearly (b < a)" in measured, measured
     assert verdict.startswith("does not hold") and "lowest loss: a on tiny, b at dim 256" in measured
+
+
+def test_the_ranking_names_the_base_it_was_re_read_on():
+    claims = _claims_module()
+    tiny = _planted(claims, [("a", "0.10 ± 0.01"), ("b", "0.50 ± 0.01")])
+    other = _planted(claims, [("a", "0.60 ± 0.01"), ("b", "0.20 ± 0.01")])
+    measured, verdict = claims.ranking_holds_with_mha(other, tiny)
+    assert "with kv_heads=4 0 keep their order clearly, 0 are within noise, 1 reverse clearly (b < a)" in measured, measured
+    assert "lowest loss: a on tiny, b with kv_heads=4" in measured and verdict.startswith("does not hold")

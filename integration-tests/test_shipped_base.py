@@ -1,6 +1,8 @@
-"""The shipped bases (notebooks/base/tiny-stories, made by tools/make-base.py,
-and notebooks/base/wide-stories, the same recipe at dim 256, made by
-tools/make-wide-base.py; docs/base.md): each loads quickly, `model load`
+"""The shipped bases (notebooks/base/tiny-stories, made by tools/make-base.py;
+notebooks/base/wide-stories, the same recipe at dim 256, made by
+tools/make-wide-base.py; notebooks/base/mha-stories, the same recipe with
+kv_heads=4, made by tools/make-mha-base.py through tools/base_variant.py;
+docs/base.md): each loads quickly, `model load`
 prints what made it, its weights and recipe are the ones its provenance
 names, and `eval` reproduces the held-out loss it was saved at. Nothing here
 rebuilds them (`make base`, `make wide-base` do)."""
@@ -15,10 +17,11 @@ import pytest
 from test_repl_support import REPO, loralab_binary
 
 TOOLS = REPO / "tools"
-# name → (the script that holds its recipe, the procedure it ran if another file, its parameter count)
+# name → (the script that holds its recipe, the procedure files it ran besides it, its parameter count)
 BASES = {
-    "tiny-stories": ("make-base.py", None, "820,736"),
-    "wide-stories": ("make-wide-base.py", "make-base.py", "3,214,336"),
+    "tiny-stories": ("make-base.py", [], "820,736"),
+    "wide-stories": ("make-wide-base.py", ["make-base.py"], "3,214,336"),
+    "mha-stories": ("make-mha-base.py", ["make-base.py", "base_variant.py"], "886,272"),
 }
 # The loss was measured on the machine that made the base; OpenBLAS picks
 # other kernels on other processors, which moves a float32 mean in its 4th
@@ -46,14 +49,20 @@ def run(script, tmp_path):
 
 @pytest.mark.parametrize("name", BASES)
 def test_the_provenance_names_these_weights_and_the_committed_recipe(name):
-    recipe, procedure, _ = BASES[name]
+    recipe, procedures, _ = BASES[name]
     record = provenance(name)
     folder = REPO / "notebooks" / "base" / name
     assert record["name"] == name and record["made_by"] == f"tools/{recipe}"
     assert record["weights_sha256"] == sha256(folder / "model.safetensors"), "model.safetensors is not the file the script wrote"
     assert record["recipe_sha256"] == sha256(TOOLS / recipe), f"tools/{recipe} changed since {name} was made: re-make it"
-    if procedure:
-        assert record["procedure_sha256"] == sha256(TOOLS / procedure), f"tools/{procedure} changed since {name} was made: re-make it"
+    # One procedure file is recorded as its hash; several as {path: hash}.
+    recorded = record.get("procedure_sha256")
+    if isinstance(recorded, str):
+        recorded = {f"tools/{procedures[0]}": recorded}
+    assert sorted(recorded or {}) == sorted(f"tools/{procedure}" for procedure in procedures)
+    for procedure in procedures:
+        assert recorded[f"tools/{procedure}"] == sha256(TOOLS / procedure), \
+            f"tools/{procedure} changed since {name} was made: re-make it"
     log = (folder / "training-log.csv").read_text().splitlines()
     assert log[0].startswith("step,held_out_loss")
     last = log[-1].split(",")

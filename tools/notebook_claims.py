@@ -104,6 +104,8 @@ def listing(values: dict, what: str) -> str:
 
 
 def comparison(name: str, value: Estimate, other: str, other_value: Estimate) -> str:
+    if value.text == other_value.text:
+        return f"{name} and {other} are identical, number for number"
     if not clearly_different(value, other_value):
         return f"{name} and {other} are within noise of each other"
     lower, higher = (name, other) if value.mean < other_value.mean else (other, name)
@@ -280,39 +282,46 @@ def lora_versus_full(full: Evidence, lora: Evidence) -> tuple:
     return measured, "not shown: at equal learning the two forget within noise of each other"
 
 
-def ranking_holds_wider(wide: Evidence, tiny: Evidence) -> tuple:
-    """Every pair of strategies clearly ordered on the narrow base, re-read on the wide one."""
-    narrow, wider = tiny.by_row("eval finetune"), wide.by_row("eval finetune")
-    names = [name for name in narrow if name in wider]
-    kept = blurred = reversed_ = 0
-    flips = []
-    for index, a in enumerate(names):
-        for b in names[index + 1:]:
-            if not clearly_different(narrow[a], narrow[b]):
-                continue
-            lower, higher = (a, b) if narrow[a].mean < narrow[b].mean else (b, a)
-            if not clearly_different(wider[lower], wider[higher]):
-                blurred += 1
-            elif wider[lower].mean < wider[higher].mean:
-                kept += 1
-            else:
-                reversed_ += 1
-                flips.append(f"{higher} < {lower}")
-    ordered = kept + blurred + reversed_
-    best_narrow, best_wide = ranked(narrow)[0][0], ranked(wider)[0][0]
-    measured = (f"of the {ordered} pairs of strategies clearly ordered on tiny (dim 128), at dim 256 {kept} keep their "
-                f"order clearly, {blurred} are within noise, {reversed_} reverse clearly"
-                + (f" ({'; '.join(flips)})" if flips else "")
-                + f"; lowest loss: {best_narrow} on tiny, {best_wide} at dim 256")
-    if reversed_ == 0 and kept >= blurred:
-        verdict = "holds: no clear order reverses, and most stay clear"
-    elif reversed_ == 0:
-        verdict = "partly: no clear order reverses, but most fall within noise"
-    elif reversed_ * 4 <= ordered:
-        verdict = f"mostly: {reversed_} of {ordered} clear orders reverse"
-    else:
-        verdict = f"does not hold: {reversed_} of {ordered} clear orders reverse"
-    return measured, verdict
+def ranking_holds_on(where: str) -> Callable[..., tuple]:
+    """The answer to "does notebook 02's ranking hold on this other base?": every pair of
+    strategies clearly ordered on tiny, re-read on the other base (`where` names it)."""
+    def answer(other: Evidence, tiny: Evidence) -> tuple:
+        narrow, elsewhere = tiny.by_row("eval finetune"), other.by_row("eval finetune")
+        names = [name for name in narrow if name in elsewhere]
+        kept = blurred = reversed_ = 0
+        flips = []
+        for index, a in enumerate(names):
+            for b in names[index + 1:]:
+                if not clearly_different(narrow[a], narrow[b]):
+                    continue
+                lower, higher = (a, b) if narrow[a].mean < narrow[b].mean else (b, a)
+                if not clearly_different(elsewhere[lower], elsewhere[higher]):
+                    blurred += 1
+                elif elsewhere[lower].mean < elsewhere[higher].mean:
+                    kept += 1
+                else:
+                    reversed_ += 1
+                    flips.append(f"{higher} < {lower}")
+        ordered = kept + blurred + reversed_
+        best_narrow, best_elsewhere = ranked(narrow)[0][0], ranked(elsewhere)[0][0]
+        measured = (f"of the {ordered} pairs of strategies clearly ordered on tiny (dim 128), {where} {kept} keep "
+                    f"their order clearly, {blurred} are within noise, {reversed_} reverse clearly"
+                    + (f" ({'; '.join(flips)})" if flips else "")
+                    + f"; lowest loss: {best_narrow} on tiny, {best_elsewhere} {where}")
+        if reversed_ == 0 and kept >= blurred:
+            verdict = "holds: no clear order reverses, and most stay clear"
+        elif reversed_ == 0:
+            verdict = "partly: no clear order reverses, but most fall within noise"
+        elif reversed_ * 4 <= ordered:
+            verdict = f"mostly: {reversed_} of {ordered} clear orders reverse"
+        else:
+            verdict = f"does not hold: {reversed_} of {ordered} clear orders reverse"
+        return measured, verdict
+    return answer
+
+
+ranking_holds_wider = ranking_holds_on("at dim 256")
+ranking_holds_with_mha = ranking_holds_on("with kv_heads=4")
 
 
 CLAIMS = [
@@ -341,6 +350,17 @@ CLAIMS = [
     Claim("claim-equal-budget-wide", "06-does-it-hold-wider.ipynb",
           "The equal-budget ranking of notebook 02 holds at twice the width",
           ranking_holds_wider, other="claim-equal-budget-tiny"),
+    Claim("claim-equal-budget-mha", "06-does-it-hold-wider.ipynb",
+          "With as many key/value heads as query heads (kv_heads=4, multi-head attention as in the LoRA paper), "
+          "adapting more kinds of matrix still learns more at an equal budget",
+          equal_budget_learning),
+    Claim("claim-equal-budget-mha", "06-does-it-hold-wider.ipynb",
+          "With multi-head attention, q and v together beat any single attention matrix (LoRA §7.1, Table 5)",
+          pair_beats_single_matrices),
+    Claim("claim-equal-budget-mha", "06-does-it-hold-wider.ipynb",
+          "The equal-budget ranking of notebook 02 holds with multi-head attention "
+          "(where the square rule picks q,k,v,o, so `square` there is `attn`)",
+          ranking_holds_with_mha, other="claim-equal-budget-tiny"),
     Claim("claim-ffn-truncation", "03-is-ffn-low-rank.ipynb",
           "The FFN update of full fine-tuning is not low rank: a LoRA-sized truncation loses its learning",
           ffn_update_not_low_rank),
