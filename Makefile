@@ -36,6 +36,7 @@ browser-deps:
 
 build: deps
 	swift build -c release --product loralab
+	swift build -c release --product loralab-kernel
 
 swift-test: deps
 	swift test -c release

@@ -9,6 +9,8 @@ let package = Package(
     name: "LoRALab",
     products: [
         .executable(name: "loralab", targets: ["loralab"]),
+        // What the kernelspec launches: listens on the kernel's ports, then runs `loralab kernel`.
+        .executable(name: "loralab-kernel", targets: ["KernelLauncher"]),
         // For fuzz/Package.swift, which builds the libFuzzer binaries against
         // these modules' public fuzzing entry points (*Fuzzing.swift).
         .library(name: "LoRALabFuzzEntryPoints", targets: ["Engine", "JupyterKernel", "Corpus", "Checkpoint"]),
@@ -51,6 +53,10 @@ let package = Package(
             "Engine", "JupyterKernel", "REPL", "MiniMind", "Corpus", "Checkpoint", "LinearAlgebra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // The C library only, linked with the Swift runtime inside, so that it
+        // listens within a couple of milliseconds of launch.
+        .executableTarget(name: "KernelLauncher", linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "MiniMindTests", dependencies: ["MiniMind", "LinearAlgebra", "Corpus"]),

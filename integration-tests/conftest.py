@@ -34,7 +34,9 @@ def _installed_spec(name: str = "loralab"):
 def kernelspec(loralab_bin, tmp_path_factory) -> pathlib.Path:
     """The kernel.json Jupyter will use for kernel_name='loralab'."""
     spec = _installed_spec()
-    if spec is None or pathlib.Path(json.loads(spec.read_text())["argv"][0]).resolve() != loralab_bin:
+    # argv[0] is the launcher beside the binary when it is built (Sources/KernelLauncher), else the binary.
+    expected = {loralab_bin, loralab_bin.parent / "loralab-kernel"}
+    if spec is None or pathlib.Path(json.loads(spec.read_text())["argv"][0]).resolve() not in expected:
         prefix = tmp_path_factory.mktemp("prefix")
         subprocess.run([str(loralab_bin), "install", "--prefix", str(prefix)], check=True,
                        capture_output=True)

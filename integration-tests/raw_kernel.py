@@ -53,7 +53,8 @@ class RawKernel:
     `transport` is tcp or ipc; `curve` is a (public, secret) Z85 key pair to
     give the kernel, and `client_curve` whether the client sockets use it."""
 
-    def __init__(self, binary, tmp_path, transport="tcp", curve=None, client_curve=True, env=None):
+    def __init__(self, binary, tmp_path, transport="tcp", curve=None, client_curve=True, env=None, command=None,
+                 pass_fds=()):
         ports = free_ports(5)
         ip = "127.0.0.1" if transport == "tcp" else str(tmp_path / "kernel-ipc")
         self.info = dict(zip(["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"], ports),
@@ -63,8 +64,9 @@ class RawKernel:
         self.curve = curve if client_curve else None
         path = tmp_path / "connection.json"
         path.write_text(json.dumps(self.info))
-        self.process = subprocess.Popen([str(binary), "kernel", "-f", str(path)],
-                                        stderr=subprocess.PIPE, text=True, env=env)
+        # `command` replaces `binary kernel` (the launcher, or extra arguments); `-f FILE` follows it.
+        self.process = subprocess.Popen([*(command or [str(binary), "kernel"]), "-f", str(path)],
+                                        stderr=subprocess.PIPE, text=True, env=env, pass_fds=pass_fds)
         self.context = zmq.Context()
         self.shell = self.connect(zmq.DEALER, "shell_port")
         self.iopub = self.connect(zmq.SUB, "iopub_port", subscribe=b"")

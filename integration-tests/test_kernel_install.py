@@ -1,5 +1,7 @@
 """`loralab install`: the kernelspec it writes, and its refusals."""
 import json
+import pathlib
+import shutil
 import subprocess
 
 import pytest
@@ -14,7 +16,8 @@ def test_prefix_install_writes_kernel_json_and_logos(loralab_bin, tmp_path):
     assert result.returncode == 0, result.stderr
     spec_dir = tmp_path / "share" / "jupyter" / "kernels" / "lab2"
     spec = json.loads((spec_dir / "kernel.json").read_text())
-    assert spec["argv"] == [str(loralab_bin), "kernel", "-f", "{connection_file}"]
+    # The launcher is built beside the binary (make build): the kernelspec starts it.
+    assert spec["argv"] == [str(loralab_bin.parent / "loralab-kernel"), "-f", "{connection_file}"]
     assert spec["display_name"] == "LoRA Lab (test)"
     assert spec["language"] == "loralab"
     assert spec["interrupt_mode"] == "message"
@@ -22,6 +25,17 @@ def test_prefix_install_writes_kernel_json_and_logos(loralab_bin, tmp_path):
         assert (spec_dir / logo).read_bytes().startswith(magic), logo
     png64 = (spec_dir / "logo-64x64.png").read_bytes()
     assert int.from_bytes(png64[16:20], "big") == 64 and int.from_bytes(png64[20:24], "big") == 64
+
+
+def test_without_the_launcher_beside_it_the_kernelspec_runs_the_binary_itself(loralab_bin, tmp_path):
+    alone = tmp_path / "bin" / "loralab"
+    alone.parent.mkdir()
+    shutil.copy2(loralab_bin, alone)
+    templates = pathlib.Path(__file__).resolve().parent.parent / "kernelspec"
+    result = install(alone, "--prefix", str(tmp_path), "--from", str(templates))
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((tmp_path / "share" / "jupyter" / "kernels" / "loralab" / "kernel.json").read_text())
+    assert spec["argv"] == [str(alone), "kernel", "-f", "{connection_file}"]
 
 
 def test_user_install_honours_jupyter_data_dir(loralab_bin, tmp_path):

@@ -12,7 +12,12 @@ public enum Kernel {
     /// within milliseconds of launching the kernel, and a connection refused
     /// then costs it libzmq's reconnect interval (100 ms). (The engine's
     /// history file is read on first use, so opening a session is cheap.)
-    public static func run(connection: ConnectionInfo, makeEngine: () -> Engine = { Engine() }) throws -> Never {
+    ///
+    /// `listeners` are the sockets `loralab-kernel` bound before this process
+    /// started; each channel adopts its own when it listens on the right port.
+    public static func run(connection: ConnectionInfo, listeners: InheritedListeners = .none,
+                           makeEngine: () -> Engine = { Engine() }) throws -> Never {
+        let adopted = listeners.verified(against: connection)
         guard let context = zmq_ctx_new() else {
             throw KernelError.zeroMQ("cannot create a context: \(ZeroMQSocket.lastError())")
         }
@@ -33,7 +38,7 @@ public enum Kernel {
         for (socket, port) in bindings {
             // CURVE is a property of the listening socket: set before it binds.
             if let curve = connection.curve { try socket.makeCurveServer(secretKey: curve.secretKey) }
-            try socket.bind(connection.endpoint(port: port))
+            try socket.bind(connection.endpoint(port: port), adopting: adopted[socket.name])
         }
         let iopubChannel = IOPubChannel(socket: iopub, codec: codec)
         iopubChannel.startWelcoming()

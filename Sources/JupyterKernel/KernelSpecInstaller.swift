@@ -65,8 +65,13 @@ public struct KernelSpecInstaller {
         return target
     }
 
+    /// The name of the launcher built beside `loralab` (Sources/KernelLauncher).
+    public static let launcherName = "loralab-kernel"
+
     /// The template's kernel.json with argv[0] set to the executable and the
-    /// display name applied.
+    /// display name applied. When the launcher is beside the executable, the
+    /// kernelspec starts it instead (`loralab-kernel -f …` for `loralab
+    /// kernel -f …`): it listens on the ports before `loralab` has loaded.
     func kernelJSON(executable: URL, templateDirectory: URL) throws -> Data {
         let templateURL = templateDirectory.appendingPathComponent("kernel.json")
         guard let bytes = try? Data(contentsOf: templateURL),
@@ -75,6 +80,10 @@ public struct KernelSpecInstaller {
             throw InstallError("\(templateURL.path) is missing or is not a kernelspec with an argv list")
         }
         argv[0] = executable.path
+        let launcher = executable.deletingLastPathComponent().appendingPathComponent(Self.launcherName)
+        if argv.count > 1, argv[1] == "kernel", FileManager.default.isExecutableFile(atPath: launcher.path) {
+            argv = [launcher.path] + argv.dropFirst(2)
+        }
         spec["argv"] = argv
         if let displayName { spec["display_name"] = displayName }
         if !environment.isEmpty { spec["env"] = environment }

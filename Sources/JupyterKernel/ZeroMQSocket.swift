@@ -27,7 +27,10 @@ final class ZeroMQSocket {
 
     deinit { zmq_close(handle) }
 
-    func bind(_ endpoint: String) throws {
+    /// Binds to `endpoint`; with `listener`, adopts that already listening
+    /// socket (ZMQ_USE_FD) instead of making one (`InheritedListeners`).
+    func bind(_ endpoint: String, adopting listener: Int32? = nil) throws {
+        if let listener { setOption(ZMQ_USE_FD, listener) }
         guard zmq_bind(handle, endpoint) == 0 else {
             throw KernelError.zeroMQ("cannot bind the \(name) socket to \(endpoint): \(Self.lastError())")
         }

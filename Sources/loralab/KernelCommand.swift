@@ -17,8 +17,13 @@ struct KernelCommand: ParsableCommand {
             help: ArgumentHelp("The connection file written by the Jupyter frontend.", valueName: "CONNECTION_FILE"))
     var connectionFile: String
 
+    @Option(help: ArgumentHelp("Listening sockets to adopt, as loralab-kernel passes them (shell=3,control=4,…).",
+                               valueName: "CHANNEL=FD,..."))
+    var listeningSockets: String?
+
     func run() throws {
         let connection = try ConnectionInfo(contentsOf: URL(fileURLWithPath: connectionFile))
-        try Kernel.run(connection: connection)
+        let listeners = try listeningSockets.map(InheritedListeners.init(argument:)) ?? .none
+        try Kernel.run(connection: connection, listeners: listeners)
     }
 }
