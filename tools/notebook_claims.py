@@ -282,6 +282,64 @@ def lora_versus_full(full: Evidence, lora: Evidence) -> tuple:
     return measured, "not shown: at equal learning the two forget within noise of each other"
 
 
+def by_steps(evidence: Evidence, column: str) -> dict:
+    """A sweep over steps, by its step count (as int, for ordering)."""
+    return {int(steps.replace(",", "")): value for steps, value in evidence.by_row(column).items()}
+
+
+def learning_rate(evidence: Evidence) -> str:
+    """The single rate a sweep's footer names ("…; lr 0.01, …")."""
+    match = re.search(r"\blr ([0-9.e-]+)", evidence.conditions)
+    return match.group(1) if match else "?"
+
+
+def facts_recall_versus_new_phrasings(lora: Evidence, full: Evidence) -> tuple:
+    """Exact match on the trained phrasings of the facts against their held-out phrasing, by training length."""
+    parts, verdicts = [], []
+    for name, evidence in (("LoRA", lora), ("full", full)):
+        seen, unseen = by_steps(evidence, "match seen"), by_steps(evidence, "match unseen")
+        parts.append(f"{name} at lr {learning_rate(evidence)}: " + "; ".join(f"{steps} steps {seen[steps]} / {unseen[steps]}" for steps in sorted(seen)))
+        longest = max(seen)
+        if seen[longest].mean > unseen[longest].mean and clearly_different(seen[longest], unseen[longest]):
+            verdicts.append(f"{name} recalls {seen[longest].mean:.0%} of trained phrasings but answers "
+                            f"{unseen[longest].mean:.0%} of new ones at {longest} steps")
+        else:
+            verdicts.append(f"{name}: seen and unseen within noise at {longest} steps")
+    n = next(iter(by_steps(lora, "match seen").values())).n
+    measured = f"exact match, seen / unseen phrasings (mean ± sd, {n} seeds): " + " — ".join(parts)
+    held = all("recalls" in verdict for verdict in verdicts)
+    return measured, ("holds: " if held else "not shown: ") + "; ".join(verdicts)
+
+
+def facts_lora_versus_full(lora: Evidence, full: Evidence) -> tuple:
+    """Biderman et al.'s claim on new knowledge: each method at its own tuned lr, at the longest training."""
+    steps = max(by_steps(lora, "match seen"))
+    columns = ("match seen", "match unseen", "forgetting")
+    l = {column: by_steps(lora, column)[steps] for column in columns}
+    f = {column: by_steps(full, column)[steps] for column in columns}
+    measured = (f"at {steps} steps, LoRA r=8 at lr {learning_rate(lora)} / full at lr {learning_rate(full)} "
+                f"(mean ± sd, {l['match seen'].n} seeds): exact match seen "
+                f"{l['match seen']} / {f['match seen']}; unseen {l['match unseen']} / {f['match unseen']}; "
+                f"forgetting {l['forgetting']} / {f['forgetting']}")
+
+    def relation(column, lower_is):
+        a, b = l[column], f[column]
+        if not clearly_different(a, b):
+            return "within noise"
+        return lower_is[0] if a.mean < b.mean else lower_is[1]
+
+    learns = relation("match seen", ("less", "more"))
+    forgets = relation("forgetting", ("less", "more"))
+    if learns == "less" and forgets == "less":
+        verdict = "holds: LoRA recalls clearly fewer facts and forgets clearly less"
+    elif learns == "less" and forgets == "more":
+        verdict = "contradicted: LoRA recalls clearly fewer facts and forgets clearly more"
+    else:
+        said = {"less": "less", "more": "more", "within noise": "as much (within noise)"}
+        verdict = f"partly: against full fine-tuning, LoRA recalls {said[learns]} and forgets {said[forgets]}"
+    return measured, verdict
+
+
 def ranking_holds_on(where: str) -> Callable[..., tuple]:
     """The answer to "does notebook 02's ranking hold on this other base?": every pair of
     strategies clearly ordered on tiny, re-read on the other base (`where` names it)."""
@@ -361,6 +419,17 @@ CLAIMS = [
           "The equal-budget ranking of notebook 02 holds with multi-head attention "
           "(where the square rule picks q,k,v,o, so `square` there is `attn`)",
           ranking_holds_with_mha, other="claim-equal-budget-tiny"),
+    Claim("claim-facts-lora", "07-recall-or-generalisation.ipynb",
+          "Fine-tuning on new facts teaches the trained sentences: trained phrasings are recalled exactly far more "
+          "often than new phrasings of the same facts are answered",
+          facts_recall_versus_new_phrasings, other="claim-facts-full"),
+    Claim("claim-facts-lora", "07-recall-or-generalisation.ipynb",
+          "LoRA learns less and forgets less than full fine-tuning (Biderman et al. 2024), on new facts, each at its tuned lr",
+          facts_lora_versus_full, other="claim-facts-full"),
+    Claim("claim-facts-full-lr", "07-recall-or-generalisation.ipynb",
+          "On new facts too, at matched learning LoRA forgets less than full fine-tuning (Biderman et al. 2024), "
+          "1,500 steps at lower rates",
+          lora_versus_full, other="claim-facts-lora-lr"),
     Claim("claim-ffn-truncation", "03-is-ffn-low-rank.ipynb",
           "The FFN update of full fine-tuning is not low rank: a LoRA-sized truncation loses its learning",
           ffn_update_not_low_rank),
