@@ -10,6 +10,8 @@ import uuid
 
 import zmq
 
+from test_repl_support import with_default_hangup
+
 KEY = b"a-test-key-" + uuid.uuid4().hex.encode()
 DELIMITER = b"<IDS|MSG>"
 
@@ -66,7 +68,8 @@ class RawKernel:
         path.write_text(json.dumps(self.info))
         # `command` replaces `binary kernel` (the launcher, or extra arguments); `-f FILE` follows it.
         self.process = subprocess.Popen([*(command or [str(binary), "kernel"]), "-f", str(path)],
-                                        stderr=subprocess.PIPE, text=True, env=env, pass_fds=pass_fds)
+                                        stderr=subprocess.PIPE, text=True, env=env, pass_fds=pass_fds,
+                                        preexec_fn=with_default_hangup)
         self.context = zmq.Context()
         self.shell = self.connect(zmq.DEALER, "shell_port")
         self.iopub = self.connect(zmq.SUB, "iopub_port", subscribe=b"")

@@ -2,6 +2,7 @@
 and a REPL spawned on a real pseudo-terminal with its own history file."""
 import os
 import pathlib
+import signal
 import termios
 import time
 
@@ -10,6 +11,13 @@ import pexpect
 REPO = pathlib.Path(__file__).resolve().parent.parent
 PROMPT = "lora> "
 CONTINUATION_PROMPT = r" \.\.\.> "
+
+
+def with_default_hangup():
+    """Popen's preexec_fn for a child that must die of SIGHUP as its default action says:
+    under `nohup` (how a long CI run is often started by hand) every child inherits
+    SIGHUP ignored, and the tests that send it would measure nohup, not LoRA Lab."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def loralab_binary() -> str:

@@ -4,7 +4,7 @@ import signal
 import subprocess
 import time
 
-from test_repl_support import REPO, loralab_binary
+from test_repl_support import REPO, loralab_binary, with_default_hangup
 
 
 def run_script(path, tmp_path):
@@ -124,7 +124,8 @@ def test_sigterm_and_sighup_end_a_training_script_within_a_second(tmp_path):
                       "train steps=100000 batch=8\n")
     for sig in (signal.SIGTERM, signal.SIGHUP):
         child = subprocess.Popen([loralab_binary(), "run", str(script)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                                 stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                                 preexec_fn=with_default_hangup)
         time.sleep(2.5)
         assert child.poll() is None, "the training must still be running"
         sent = time.monotonic()
