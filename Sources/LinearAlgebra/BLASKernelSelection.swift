@@ -1,16 +1,26 @@
 import COpenBLAS
 import Foundation
 
-/// Debian 12's OpenBLAS (0.3.21, DYNAMIC_ARCH) does not recognise recent Intel
-/// server processors (Sapphire/Emerald Rapids) and falls back to its Prescott
-/// kernels — SSE3 code, several times slower than the AVX-512 kernels the
-/// processor can run. OpenBLAS picks its kernels when the library loads,
-/// before `main`, from `OPENBLAS_CORETYPE`; so the remedy is to re-execute
-/// the program once with that variable set.
+/// OpenBLAS (Debian 12's 0.3.21, DYNAMIC_ARCH) picks its kernels when the
+/// library loads, before `main`, from `OPENBLAS_CORETYPE` or its own reading
+/// of the processor. Two things make its own choice wrong for LoRA Lab:
 ///
-/// Nothing changes when the user set `OPENBLAS_CORETYPE`, when OpenBLAS
-/// already chose a modern kernel, or when the processor lacks the features
-/// of the kernel we would name.
+/// - It does not recognise recent Intel server processors (Sapphire/Emerald
+///   Rapids) and falls back to its Prescott kernels: SSE3 code, several times
+///   slower than the AVX-512 kernels the processor can run.
+/// - Kernel families sum in different orders, so the same run gives different
+///   bits under each, and a long training at a high learning rate amplifies
+///   them into different results (docs/design.md, "Across processors"). An
+///   AMD Zen 4 gets the Cooperlake kernels, an Intel Xeon with the same
+///   features fell back and was moved to SkylakeX: the two machine kinds this
+///   project runs on computed different numbers.
+///
+/// So on a processor with AVX-512 the family is named from the processor's
+/// features alone — Cooperlake with AVX512-BF16, else SkylakeX — whatever
+/// OpenBLAS detected, and processors with the same features compute the same
+/// bits. Elsewhere only a fallback is corrected (Haswell with AVX2 and FMA).
+/// The remedy is to re-execute the program once with the variable set.
+/// Nothing changes when the user set `OPENBLAS_CORETYPE`.
 public enum BLASKernelSelection {
     /// The kernel family OpenBLAS chose at load time, e.g. `Prescott`, `SkylakeX`, `Zen`.
     public static var coreName: String {
@@ -18,17 +28,24 @@ public enum BLASKernelSelection {
         return String(cString: name)
     }
 
+    static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+
     /// The core type to ask for, or nil when OpenBLAS's own choice should stand.
-    /// `cpuFlags` is only read when OpenBLAS fell back (it reads /proc/cpuinfo at start-up).
-    public static func betterCoreType(currentCore: String, cpuFlags: @autoclosure () -> Set<String>) -> String? {
-        let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "katmai",
-                                          "coppermine", "northwood", "banias", "unknown"]
-        guard fallbackCores.contains(currentCore.lowercased()) else { return nil }
-        let cpuFlags = cpuFlags()
-        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]) { return "SkylakeX" }
-        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
-        return nil
+    public static func betterCoreType(currentCore: String, cpuFlags: Set<String>) -> String? {
+        let wanted: String? = if cpuFlags.isSuperset(of: avx512) {
+            cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
+        } else if fallbackCores.contains(currentCore.lowercased()), cpuFlags.isSuperset(of: ["avx2", "fma"]) {
+            "Haswell"
+        } else {
+            nil
+        }
+        guard let wanted, wanted.lowercased() != currentCore.lowercased() else { return nil }
+        return wanted
     }
+
+    /// The generic families OpenBLAS falls back to on a processor it does not know.
+    private static let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom",
+                                                     "katmai", "coppermine", "northwood", "banias", "unknown"]
 
     /// The flags line of /proc/cpuinfo (empty where there is none).
     public static func cpuFlags() -> Set<String> {
@@ -42,9 +59,9 @@ public enum BLASKernelSelection {
     /// choice was ours and not the user's.
     static let chosenMarker = "LORALAB_CHOSE_OPENBLAS_CORETYPE"
 
-    /// Re-executes this program with `OPENBLAS_CORETYPE` set when OpenBLAS fell
-    /// back to a generic kernel on a processor that can do better. Returns
-    /// (doing nothing) otherwise or if the exec fails.
+    /// Re-executes this program with `OPENBLAS_CORETYPE` set when OpenBLAS's
+    /// choice is not the one named above. Returns (doing nothing) otherwise or
+    /// if the exec fails.
     public static func reexecuteIfMisdetected() {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
               let core = betterCoreType(currentCore: coreName, cpuFlags: cpuFlags()) else { return }

@@ -41,12 +41,19 @@ import LinearAlgebra
 }
 
 @Suite struct BLASKernelSelectionTests {
-    @Test func choosesAModernKernelOnlyWhenOpenBLASFellBack() {
+    @Test func namesTheAVX512FamilyFromTheFeaturesAndCorrectsOnlyFallbacksElsewhere() {
         let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+        let bf16 = avx512.union(["avx512_bf16"])
+        // Processors with the same features get the same family, whatever OpenBLAS detected.
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: bf16) == "Cooperlake")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "SkylakeX", cpuFlags: bf16) == "Cooperlake")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Cooperlake", cpuFlags: bf16) == nil)
         #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "SKYLAKEX", cpuFlags: avx512) == nil)
+        // Without AVX-512 only a fallback is corrected.
         #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["avx2", "fma"]) == "Haswell")
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: ["avx2", "fma"]) == nil)
         #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["sse3"]) == nil)
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: avx512) == nil)
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "SkylakeX", cpuFlags: avx512) == nil)
     }
 }

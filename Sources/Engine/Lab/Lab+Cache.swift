@@ -51,7 +51,8 @@ extension Lab {
                             numericsVersion: RunCache.numericsVersion)
     }
 
-    /// Losses may differ by this much between CPUs (OpenBLAS picks kernels per CPU; sums round differently).
+    /// Short runs under other BLAS kernels (which sum in another order) differ by about this much; runs
+    /// that wreck the base or run long differ by more (docs/design.md, "Across processors").
     static func withinCacheTolerance(_ cached: Double, _ recomputed: Double) -> Bool {
         if cached.isNaN || recomputed.isNaN { return cached.isNaN && recomputed.isNaN }
         if cached == recomputed { return true }
