@@ -52,16 +52,9 @@ final class AttentionSublayer: BlockSublayer, @unchecked Sendable {
         q.forward(input: acts.normed.pointer, output: a.queryRaw.pointer, rows: rows, training: pass.training)
         k.forward(input: acts.normed.pointer, output: a.keyRaw.pointer, rows: rows, training: pass.training)
         v.forward(input: acts.normed.pointer, output: a.value.pointer, rows: rows, training: pass.training)
-        if let qNorm, let kNorm, let query = a.query, let key = a.key, let qRstd = a.queryRstd, let kRstd = a.keyRstd {
-            RMSNorm.forward(output: query.pointer, rstd: qRstd.pointer, input: a.queryRaw.pointer,
-                            weight: qNorm.value.pointer, rows: rows * c.heads, cols: c.headDim, eps: c.normEps)
-            RMSNorm.forward(output: key.pointer, rstd: kRstd.pointer, input: a.keyRaw.pointer,
-                            weight: kNorm.value.pointer, rows: rows * c.kvHeads, cols: c.headDim, eps: c.normEps)
-        }
-        pass.rotary.forward(a.attentionQuery.pointer, rows: rows, seqLen: pass.seqLen, heads: c.heads)
-        pass.rotary.forward(a.attentionKey.pointer, rows: rows, seqLen: pass.seqLen, heads: c.kvHeads)
-        pass.attention.forward(output: a.attentionOutput.pointer, query: a.attentionQuery.pointer,
-                               key: a.attentionKey.pointer, value: a.value.pointer,
+        let (query, key) = normAndRotateQueriesAndKeys(pass)
+        pass.attention.forward(output: a.attentionOutput.pointer, query: query.pointer,
+                               key: key.pointer, value: a.value.pointer,
                                scratch: acts.attentionScratch.pointer, batch: pass.batch, seqLen: pass.seqLen)
         o.forward(input: a.attentionOutput.pointer, output: output.pointer, rows: rows, training: pass.training)
         add(input.pointer, into: output.pointer, count: rows * c.dim)
@@ -72,16 +65,18 @@ final class AttentionSublayer: BlockSublayer, @unchecked Sendable {
         let dResidual = acts.residualGradient.pointer, dNormed = acts.normedGradient.pointer
         o.backward(input: a.attentionOutput.pointer, outputGradient: dResidual,
                    inputGradient: acts.attentionOutputGradient.pointer, accumulate: false, rows: rows)
+        // Without q/k-norm, forward left the rotated queries and keys in the raw buffers; with it, recompute them.
+        let (query, key) = qNorm == nil ? (a.queryRaw, a.keyRaw) : normAndRotateQueriesAndKeys(pass)
         pass.attention.backward(queryGradient: acts.queryGradient.pointer, keyGradient: acts.keyGradient.pointer,
                                 valueGradient: acts.valueGradient.pointer,
                                 outputGradient: acts.attentionOutputGradient.pointer,
-                                query: a.attentionQuery.pointer, key: a.attentionKey.pointer, value: a.value.pointer,
+                                query: query.pointer, key: key.pointer, value: a.value.pointer,
                                 scratch: acts.attentionScratch.pointer, batch: pass.batch, seqLen: pass.seqLen)
         pass.rotary.backward(acts.queryGradient.pointer, rows: rows, seqLen: pass.seqLen, heads: c.heads)
         pass.rotary.backward(acts.keyGradient.pointer, rows: rows, seqLen: pass.seqLen, heads: c.kvHeads)
         var dQueryRaw = acts.queryGradient.pointer, dKeyRaw = acts.keyGradient.pointer
         if let qNorm, let kNorm, let dqRaw = acts.queryRawGradient,
-           let dkRaw = acts.keyRawGradient, let qRstd = a.queryRstd, let kRstd = a.keyRstd {
+           let dkRaw = acts.keyRawGradient, let qRstd = acts.queryRstd, let kRstd = acts.keyRstd {
             dqRaw.zero()
             dkRaw.zero()
             RMSNorm.backward(inputGradient: dqRaw.pointer, weightGradient: qNorm.gradient?.pointer,
@@ -111,6 +106,26 @@ final class AttentionSublayer: BlockSublayer, @unchecked Sendable {
                              outputGradient: dNormed, input: input.pointer, weight: inputNorm.value.pointer,
                              rstd: a.inputRstd.pointer, rows: rows, cols: c.dim)
         }
+    }
+
+    /// Queries and keys as attention reads them: q/k-normed (into the shared
+    /// buffers, as backward recomputes them) and rotated; without q/k-norm,
+    /// the raw ones rotated in place, which forward alone does.
+    private func normAndRotateQueriesAndKeys(_ pass: BlockPass) -> (query: FloatBuffer, key: FloatBuffer) {
+        let c = pass.config, a = pass.layer, acts = pass.activations, rows = pass.rows
+        var query = a.queryRaw, key = a.keyRaw
+        if let qNorm, let kNorm, let normedQuery = acts.query, let normedKey = acts.key,
+           let qRstd = acts.queryRstd, let kRstd = acts.keyRstd {
+            RMSNorm.forward(output: normedQuery.pointer, rstd: qRstd.pointer, input: a.queryRaw.pointer,
+                            weight: qNorm.value.pointer, rows: rows * c.heads, cols: c.headDim, eps: c.normEps)
+            RMSNorm.forward(output: normedKey.pointer, rstd: kRstd.pointer, input: a.keyRaw.pointer,
+                            weight: kNorm.value.pointer, rows: rows * c.kvHeads, cols: c.headDim, eps: c.normEps)
+            query = normedQuery
+            key = normedKey
+        }
+        pass.rotary.forward(query.pointer, rows: rows, seqLen: pass.seqLen, heads: c.heads)
+        pass.rotary.forward(key.pointer, rows: rows, seqLen: pass.seqLen, heads: c.kvHeads)
+        return (query, key)
     }
 
     // MARK: Cached generation

@@ -7,14 +7,26 @@ public final class FloatBuffer: @unchecked Sendable {
     // Sendable: a buffer is only touched by the thread running the model.
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// The buffer this one is a view into (kept alive by it), or nil when it owns its floats.
+    let owner: FloatBuffer?
 
     public init(count: Int) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
+        owner = nil
     }
 
-    deinit { pointer.deallocate() }
+    /// `count` floats of `owner` from `offset` on: buffers that are never in
+    /// use at the same time can share one allocation.
+    public init(viewInto owner: FloatBuffer, offset: Int, count: Int) {
+        precondition(offset >= 0 && count >= 0 && offset + count <= owner.count, "view outside its buffer")
+        self.owner = owner
+        self.count = count
+        pointer = owner.pointer + offset
+    }
+
+    deinit { if owner == nil { pointer.deallocate() } }
 
     public func zero() { pointer.update(repeating: 0, count: count) }
 

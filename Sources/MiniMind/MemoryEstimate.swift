@@ -40,15 +40,12 @@ extension ModelConfig {
     /// Floats `Activations` allocates for one batch shape (its initialiser, term by term).
     func activationFloats(batch: Int, seqLen: Int) -> Int {
         let rows = batch * seqLen
-        let qk = qkNorm ? 1 : 0
-        let perLayer = rows * (dim + 1 + dim + kvDim + qk * (dim + kvDim + heads + kvHeads)
-                               + kvDim + dim + dim + 1 + 2 * ffn)
+        let perLayer = rows * (dim + 1 + dim + kvDim + kvDim + dim + dim + 1 + 2 * ffn)
+        let scratch = Activations.sublayerScratchWidths(self)
         let shared = TiedHead.chunkRows(rows: rows, vocab: vocabSize) * vocabSize  // one chunk's logits
             + rows * (dim + dim + 1                                     // output, normed, rstd
-                             + dim + dim + dim + dim + kvDim + kvDim     // residual … value gradients
-                             + qk * (dim + kvDim)                        // q/k-norm input gradients
-                             + 3 * ffn                                   // gate, up, activation gradients
-                             + dim + ffn)                                // normed, SwiGLU product (recomputed)
+                             + dim + dim + dim                           // normed, residual and normed gradients
+                             + max(scratch.attention, scratch.feedForward))  // the sublayers' scratch, in turn
             + 2 * batch * seqLen * seqLen                                // attention probabilities and dS
         return layers * perLayer + shared
     }

@@ -13,11 +13,13 @@ import Testing
         return config
     }
 
-    /// Every `FloatBuffer` reachable from `value` through stored properties, counted once.
+    /// Every `FloatBuffer` reachable from `value` through stored properties, counted once;
+    /// a view counts as the buffer it is a view into.
     static func allocatedFloats(in value: Any) -> Int {
         var seen = Set<ObjectIdentifier>()
         func walk(_ value: Any) -> Int {
             if let buffer = value as? FloatBuffer {
+                if let owner = buffer.owner { return walk(owner) }
                 return seen.insert(ObjectIdentifier(buffer)).inserted ? buffer.count : 0
             }
             return Mirror(reflecting: value).children.reduce(0) { $0 + walk($1.value) }
