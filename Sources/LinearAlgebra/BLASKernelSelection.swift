@@ -3,49 +3,41 @@ import Foundation
 
 /// OpenBLAS (Debian 12's 0.3.21, DYNAMIC_ARCH) picks its kernels when the
 /// library loads, before `main`, from `OPENBLAS_CORETYPE` or its own reading
-/// of the processor. Two things make its own choice wrong for LoRA Lab:
+/// of the processor. Kernel families sum in different orders, so the same run
+/// gives different bits under each, and a long training or a high learning
+/// rate amplifies them into different results: runs cached on an AMD Zen 4
+/// (Cooperlake kernels) did not reproduce on an AMD Zen (Zen kernels) — 500
+/// steps of LoRA on every linear layer ended at a held-out loss of 0.261 for
+/// a cached 0.237, three times the spread between seeds (docs/design.md,
+/// "Across processors"). OpenBLAS also does not recognise recent Intel server
+/// processors and falls back to SSE3 code.
 ///
-/// - It does not recognise recent Intel server processors (Sapphire/Emerald
-///   Rapids) and falls back to its Prescott kernels: SSE3 code, several times
-///   slower than the AVX-512 kernels the processor can run.
-/// - Kernel families sum in different orders, so the same run gives different
-///   bits under each, and a long training at a high learning rate amplifies
-///   them into different results (docs/design.md, "Across processors"). An
-///   AMD Zen 4 gets the Cooperlake kernels, an Intel Xeon with the same
-///   features fell back and was moved to SkylakeX: the two machine kinds this
-///   project runs on computed different numbers.
-///
-/// So on a processor with AVX-512 the family is named from the processor's
-/// features alone — Cooperlake with AVX512-BF16, else SkylakeX — whatever
-/// OpenBLAS detected, and processors with the same features compute the same
-/// bits. Elsewhere only a fallback is corrected (Haswell with AVX2 and FMA).
+/// So every processor with AVX2 and FMA — every x86-64 server of the last
+/// decade, Intel from Haswell, AMD from Zen — runs the Haswell kernels,
+/// whatever OpenBLAS detected: the same run computes the same bits on all of
+/// them (OpenBLAS sets this family's blocking from constants, not from the
+/// caches it finds, and these machines all have two cores). On a Zen the
+/// Zen family is the Haswell code (checked: a trained adapter and its AdamW
+/// moments are byte for byte equal under both). The price is AVX-512 on the
+/// processors that have it, which large products would use; a user who wants
+/// it sets `OPENBLAS_CORETYPE` (say `Cooperlake`), which is never overridden,
+/// and gets numbers that differ in their last bits from the committed caches.
 /// The remedy is to re-execute the program once with the variable set.
-/// Nothing changes when the user set `OPENBLAS_CORETYPE`.
 public enum BLASKernelSelection {
-    /// The kernel family OpenBLAS chose at load time, e.g. `Prescott`, `SkylakeX`, `Zen`.
+    /// The kernel family OpenBLAS chose at load time, e.g. `Haswell`, `SkylakeX`, `Zen`.
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
-    static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
+    /// The one family every processor with AVX2 and FMA runs.
+    public static let reproducibleFamily = "Haswell"
 
     /// The core type to ask for, or nil when OpenBLAS's own choice should stand.
     public static func betterCoreType(currentCore: String, cpuFlags: Set<String>) -> String? {
-        let wanted: String? = if cpuFlags.isSuperset(of: avx512) {
-            cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
-        } else if fallbackCores.contains(currentCore.lowercased()), cpuFlags.isSuperset(of: ["avx2", "fma"]) {
-            "Haswell"
-        } else {
-            nil
-        }
-        guard let wanted, wanted.lowercased() != currentCore.lowercased() else { return nil }
-        return wanted
+        guard cpuFlags.isSuperset(of: ["avx2", "fma"]), currentCore.lowercased() != reproducibleFamily.lowercased() else { return nil }
+        return reproducibleFamily
     }
-
-    /// The generic families OpenBLAS falls back to on a processor it does not know.
-    private static let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom",
-                                                     "katmai", "coppermine", "northwood", "banias", "unknown"]
 
     /// The flags line of /proc/cpuinfo (empty where there is none).
     public static func cpuFlags() -> Set<String> {

@@ -27,6 +27,15 @@ public struct StepRecord: Sendable, Equatable {
     public var refusal: StepRefusal? = nil
     /// Set when `shouldStop` ended the step between blocks: nothing was updated.
     public var stopped = false
+
+    public init(step: Int, loss: Float, gradientNorm: Float, learningRate: Float, refusal: StepRefusal? = nil, stopped: Bool = false) {
+        self.step = step
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+        self.learningRate = learningRate
+        self.refusal = refusal
+        self.stopped = stopped
+    }
 }
 
 public struct TrainingConfig: Sendable, Equatable {
@@ -68,6 +77,10 @@ public final class Trainer: @unchecked Sendable {
     public let optimizer: AdamW
     public private(set) var history: [StepRecord] = []
     private let trainable: [Parameter]
+
+    /// Puts back the records of steps taken by another trainer of the same
+    /// run (a session rebuilding the optimizer of a run it read from a cache).
+    public func restore(history records: [StepRecord]) { history = records }
 
     /// The set of trainable tensors is fixed when the trainer is made.
     public init(model: Model, config: TrainingConfig) {

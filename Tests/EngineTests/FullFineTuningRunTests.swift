@@ -1,5 +1,6 @@
 @testable import Engine
 import Foundation
+import LinearAlgebra
 import MiniMind
 import Testing
 
@@ -98,7 +99,7 @@ import Testing
         #expect(lora.resultText.contains("4 runs: 0 from the cache \(folder), 4 trained"), "\(lora.resultText)")
         // cache check re-trains full entries as full runs.
         let check = engine.run("cache check sample=8 seed=1")
-        #expect(check.error == nil && check.resultText.contains("8 of 8 entries of \(folder) re-trained, all agree"), "\(check.resultText)")
+        #expect(check.error == nil && check.resultText.contains("8 of 8 entries of \(folder) re-trained under the \(BLASKernelSelection.coreName) kernels, all agree"), "\(check.resultText)")
     }
 
     @Test func theKeyOfAFullRunDiffersFromLoRAsAndLoRAKeysLackTheMethod() throws {

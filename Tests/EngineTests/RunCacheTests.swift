@@ -1,6 +1,7 @@
 @testable import Engine
 import Corpus
 import Foundation
+import LinearAlgebra
 import MiniMind
 import Testing
 
@@ -154,7 +155,7 @@ import Testing
         engine.run(Self.compare)
         let honest = engine.run("cache check sample=10 seed=3")
         #expect(honest.error == nil, "\(honest.error?.message ?? "")")
-        #expect(honest.resultText.contains("4 of 4 entries of \(folder) re-trained, all agree"), "\(honest.resultText)")
+        #expect(honest.resultText.contains("4 of 4 entries of \(folder) re-trained under the \(BLASKernelSelection.coreName) kernels, all agree"), "\(honest.resultText)")
         #expect(!honest.resultText.contains("NO"))
         #expect(engine.run("cache").resultText.contains(": 4 entries, numerics version \(RunCache.numericsVersion)"))
 
@@ -164,6 +165,20 @@ import Testing
         let skipped = other.run("cache check")
         #expect(skipped.error == nil && skipped.resultText.contains("0 of 4 entries") && skipped.resultText.contains("4 skipped: 4 another base model"),
                 "\(skipped.resultText)")
+
+        // An entry made under other kernels is another computation: skipped, with the reason, never compared.
+        let elsewhere = RunCache(written: folder, folder: URL(fileURLWithPath: folder)).entryFiles()[1]
+        let honestEntry = try Data(contentsOf: elsewhere)
+        var moved = try RunCacheEntry.decode(honestEntry)
+        #expect(moved.kernels == BLASKernelSelection.coreName, "an entry records the kernels that computed it")
+        moved.kernels = "Elsewhere"
+        moved.result.fineTuningEvaluation!.loss += 0.5
+        try moved.encoded().write(to: elsewhere)
+        let skippedOne = engine.run("cache check sample=10 seed=3")
+        #expect(skippedOne.error == nil && skippedOne.resultText.contains("3 of 4 entries")
+                && skippedOne.resultText.contains("1 skipped: 1 made under the Elsewhere kernels (this machine runs \(BLASKernelSelection.coreName))"),
+                "\(skippedOne.resultText)")
+        try honestEntry.write(to: elsewhere)
 
         // Edit one stored loss beyond the tolerance (0.005 + 2% of 5.6 is 0.117).
         let file = RunCache(written: folder, folder: URL(fileURLWithPath: folder)).entryFiles()[2]

@@ -41,19 +41,21 @@ import LinearAlgebra
 }
 
 @Suite struct BLASKernelSelectionTests {
-    @Test func namesTheAVX512FamilyFromTheFeaturesAndCorrectsOnlyFallbacksElsewhere() {
-        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
-        let bf16 = avx512.union(["avx512_bf16"])
-        // Processors with the same features get the same family, whatever OpenBLAS detected.
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: bf16) == "Cooperlake")
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "SkylakeX", cpuFlags: bf16) == "Cooperlake")
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Cooperlake", cpuFlags: bf16) == nil)
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: avx512) == "SkylakeX")
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: avx512) == "SkylakeX")
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "SKYLAKEX", cpuFlags: avx512) == nil)
-        // Without AVX-512 only a fallback is corrected.
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["avx2", "fma"]) == "Haswell")
-        #expect(BLASKernelSelection.betterCoreType(currentCore: "Zen", cpuFlags: ["avx2", "fma"]) == nil)
+    @Test func everyProcessorWithAVX2AndFMARunsTheHaswellKernelsWhateverOpenBLASDetected() {
+        let avx2: Set<String> = ["sse3", "avx", "avx2", "fma"]
+        let avx512 = avx2.union(["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"])
+        let bf16 = avx512.union(["avx512_bf16", "amx_tile"])
+        // One family for Zen 1 to 4, Haswell to Sapphire Rapids: the same run, the same bits.
+        for flags in [avx2, avx512, bf16] {
+            for detected in ["Prescott", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", "unknown"] {
+                #expect(BLASKernelSelection.betterCoreType(currentCore: detected, cpuFlags: flags) == "Haswell", "\(detected)")
+            }
+            #expect(BLASKernelSelection.betterCoreType(currentCore: "Haswell", cpuFlags: flags) == nil)
+            #expect(BLASKernelSelection.betterCoreType(currentCore: "HASWELL", cpuFlags: flags) == nil)
+        }
+        // Without AVX2 and FMA there is no common family to name: OpenBLAS's choice stands.
         #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["sse3"]) == nil)
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Sandybridge", cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(BLASKernelSelection.betterCoreType(currentCore: "Prescott", cpuFlags: ["avx2"]) == nil)
     }
 }

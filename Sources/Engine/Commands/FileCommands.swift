@@ -141,7 +141,9 @@ enum FileCommands {
     private static func saveRun(_ invocation: Invocation, _ state: inout SessionState, _ context: CommandContext,
                                 _ original: CommandHandler) throws -> MimeBundle? {
         let folder = try path(invocation, "folder")
-        let steps = try Lab(state: state, cancellation: context.cancellation).writeRunFolder(named: try invocation.requiredText("name"), to: folder)
+        var lab = Lab(state: state, cancellation: context.cancellation)
+        let steps = try lab.writeRunFolder(named: try invocation.requiredText("name"), to: folder)
+        state = lab.state
         let saved = try original(invocation, &state, context)
         return MimeBundle(plain: (saved?.data["text/plain"] ?? "") + "; written to \(folder.url.path)"
                           + (steps.map { " with the optimizer after \($0) steps" } ?? ""))

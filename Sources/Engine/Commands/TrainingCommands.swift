@@ -56,7 +56,10 @@ enum TrainingCommands {
                     Trains what is trainable: the LoRA adapters, or the matrices chosen by
                     `finetune`, on the fine-tuning data. A live progress bar and loss chart
                     while it runs; an interrupt (Ctrl-C, Jupyter's stop button) stops after
-                    the current step and keeps the steps taken.
+                    the current step and keeps the steps taken. With a run cache (`set
+                    cache=`), the first `train` of a fresh `lora` or `finetune` on a base
+                    is an independent run: read from the cache when it holds it (the
+                    same weights, losses and data order), stored when it does not.
                     """ + keptSteps,
                     examples: ["train steps=200 lr=1e-3 batch=8"],
                     handler: train),
@@ -129,6 +132,7 @@ enum TrainingCommands {
         var lab = Lab(state: state, cancellation: context.cancellation)
         let result = try lab.train(options, observer: ProgressDisplay(context: context))
         state = lab.state
+        for warning in result.cacheWarnings { context.warn(warning) }
         try TrainingReports.requireCompleted(result, what: "train")
         return TrainingReports.summary(result, what: "train")
     }

@@ -59,6 +59,10 @@ struct IndependentRunResult: Codable {
     /// Exact match on the training and held-out questions, when measured.
     var exactMatchSeen: Evaluation.ExactMatch?
     var exactMatchUnseen: Evaluation.ExactMatch?
+    /// Each step's gradient norm and learning rate, kept by a `train`'s entry
+    /// (whose steps the session shows as if trained).
+    var gradientNorms: [Float]?
+    var learningRates: [Float]?
 
     /// Mean of the last 10% of the training losses.
     var finalLoss: Float {
@@ -210,28 +214,8 @@ extension Lab {
     /// base with the session seed `spec.seed`: the same trainer, the same batches.
     func train(_ spec: IndependentRun, on base: Model, data: DataChoice, verb: String, verbLocation: SourceLocation,
                observer: TrainingObserver?, stopsWhen: (@Sendable () -> Bool)? = nil) throws(CommandFailure) -> IndependentRunResult {
-        let candidate = base.copy()
-        let attached: [Linear]
-        do {
-            switch spec.method {
-            case .lora: attached = try candidate.attachLoRA(spec.selector, config: spec.lora, seed: spec.seed)
-            case .full: attached = try candidate.beginFullFineTuning(spec.selector)
-            }
-        } catch {
-            throw CommandFailure(.command, error.description, at: verbLocation)
-        }
-        let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: Float(spec.learningRate), totalSteps: spec.steps))
-        var run = TrainingRun(trainer: trainer,
-                              sampler: try TrainingRun.sampler(for: data, batch: spec.batch, seqLen: spec.seqLen, seed: spec.seed),
-                              steps: spec.steps)
-        let cancellation = cancellation
-        let outcome = try run.run(observer: observer, stopsWhen: stopsWhen ?? { cancellation.isRaised })
-        if outcome.interrupted {
-            throw CommandFailure(.interrupted, "\(verb) interrupted during \(spec.name); the session is unchanged")
-        }
-        if let stopped = outcome.stopped {
-            throw CommandFailure(.command, "\(spec.name): \(stopped); the session is unchanged")
-        }
+        let fitted = try fit(spec, on: base, data: data, verb: verb, verbLocation: verbLocation, observer: observer, stopsWhen: stopsWhen)
+        let candidate = fitted.model, attached = fitted.attached, outcome = fitted.outcome
         let parameters = attached.reduce(0) { total, linear in
             total + (spec.method == .full ? linear.weight.count : (linear.update?.parameterCount ?? 0))
         }
@@ -255,6 +239,43 @@ extension Lab {
             result.exactMatchUnseen = Evaluation.exactMatch(of: candidate, on: data, split: .heldOut, batch: spec.batch)
         }
         return result
+    }
+}
+
+extension Lab {
+    /// The training of one run on a copy of `base`, kept: what `train` above
+    /// evaluates, and what a `train` read from the run cache trains again
+    /// (to check it, or for its optimizer state). `keepsInitialValues` keeps
+    /// the trainable tensors as they were before the first step.
+    func fit(_ spec: IndependentRun, on base: Model, data: DataChoice, verb: String, verbLocation: SourceLocation,
+             observer: TrainingObserver?, stopsWhen: (@Sendable () -> Bool)? = nil,
+             keepsInitialValues: Bool = false) throws(CommandFailure) -> FittedRun {
+        let candidate = base.copy()
+        let attached: [Linear]
+        do {
+            switch spec.method {
+            case .lora: attached = try candidate.attachLoRA(spec.selector, config: spec.lora, seed: spec.seed)
+            case .full: attached = try candidate.beginFullFineTuning(spec.selector)
+            }
+        } catch {
+            throw CommandFailure(.command, error.description, at: verbLocation)
+        }
+        let initialValues = keepsInitialValues
+            ? Dictionary(uniqueKeysWithValues: candidate.trainableParameters.map { ($0.name, $0.value.array) }) : [:]
+        let trainer = Trainer(model: candidate, config: TrainingConfig(learningRate: Float(spec.learningRate), totalSteps: spec.steps))
+        var run = TrainingRun(trainer: trainer,
+                              sampler: try TrainingRun.sampler(for: data, batch: spec.batch, seqLen: spec.seqLen, seed: spec.seed),
+                              steps: spec.steps)
+        let cancellation = cancellation
+        let outcome = try run.run(observer: observer, stopsWhen: stopsWhen ?? { cancellation.isRaised })
+        if outcome.interrupted {
+            throw CommandFailure(.interrupted, "\(verb) interrupted during \(spec.name); the session is unchanged")
+        }
+        if let stopped = outcome.stopped {
+            throw CommandFailure(.command, "\(spec.name): \(stopped); the session is unchanged")
+        }
+        return FittedRun(model: candidate, attached: attached, trainer: trainer, sampler: run.sampler, outcome: outcome,
+                         initialValues: initialValues)
     }
 }
 

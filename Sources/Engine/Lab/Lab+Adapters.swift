@@ -85,6 +85,7 @@ extension Lab {
         }
         try MemoryBudget.live.check(MemoryEstimate(weights: adapterFloats * MemoryLayout<Float>.size), for: "these adapters",
                                     at: options.verbLocation)
+        let wasUnadapted = model.updatedLinears.isEmpty
         let attached: [Linear]
         do {
             attached = try model.attachLoRA(selector, config: options.config, seed: state.seed)
@@ -102,6 +103,8 @@ extension Lab {
         let description = "targets=\(selector.description) rank=\(options.config.rank)"
         lab.adaptation = [lab.adaptation, description].compactMap { $0 }.joined(separator: " + ")
         lab.forgetOptimizer()
+        lab.recipe = wasUnadapted && options.layers == nil
+            ? AdaptationRecipe(targets: options.targets, selector: selector, method: .lora, lora: options.config, seed: state.seed) : nil
         state.lab = lab
         return AttachResult(attached: attached, config: options.config,
                             parameters: attached.reduce(0) { $0 + ($1.update?.parameterCount ?? 0) },
@@ -129,6 +132,7 @@ extension Lab {
         let count = lab.model.adaptedLinears.count
         try Self.adapt { () throws(AdaptationError) in try lab.model.detachAdapters() }
         lab.adaptation = nil
+        lab.recipe = nil
         lab.forgetOptimizer()
         state.lab = lab
         return count

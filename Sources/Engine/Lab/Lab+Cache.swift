@@ -1,3 +1,4 @@
+import Checkpoint
 import Corpus
 import Foundation
 import LinearAlgebra
@@ -30,6 +31,8 @@ struct CacheCheckRow {
 
 struct CacheCheckResult {
     var written: String
+    /// The OpenBLAS kernel family this machine runs, which the checked entries were made under.
+    var kernels: String
     var entries: Int
     /// Entries re-trained.
     var checked: Int
@@ -64,9 +67,13 @@ extension Lab {
     /// tokens), ignoring the cache, and compares every number.
     func checkCache(_ options: CacheCheckOptions, observer: TrainingObserver?) throws(CommandFailure) -> CacheCheckResult {
         let cache = try requireCache()
-        let base = try requireModel().model
+        // The entries were made on the base: the session's model without its adapters or full fine-tuning.
+        guard let base = Self.baseBeforeAdaptation(try requireModel().model) else {
+            throw CommandFailure(.command, "the model carries both adapters and fully tuned weights; `run load` its base first")
+        }
         let tokenizer = try requireModel().tokenizer
         let fingerprint = BaseFingerprint(base)
+        let kernels = BLASKernelSelection.coreName
         let files = cache.entryFiles()
         var skipped: [(String, String)] = []
         var candidates: [(name: String, entry: RunCacheEntry)] = []
@@ -82,6 +89,11 @@ extension Lab {
             }
             guard entry.specification.baseModel == fingerprint.hash else {
                 skipped.append((name, "another base model (\(entry.specification.baseModel.prefix(12)))"))
+                continue
+            }
+            // Under other kernels a training is another computation, whose drift no tolerance bounds (docs/design.md).
+            guard entry.kernels?.lowercased() == kernels.lowercased() else {
+                skipped.append((name, "made under the \(entry.kernels ?? "unrecorded") kernels (this machine runs \(kernels))"))
                 continue
             }
             candidates.append((name, entry))
@@ -115,12 +127,31 @@ extension Lab {
             var checker = self
             checker.state.pretrainData = pretraining
             checker.state.cache = nil
+            if specification.keepsWeights == true {
+                let cachedTensors: [String: StoredTensor]
+                switch cache.readWeights(of: entry) {
+                case .success(let tensors): cachedTensors = tensors
+                case .failure(let problem):
+                    skipped.append((name, problem.reason))
+                    continue
+                }
+                observer?.began(ObservedRun(name: "train \(run.targets) \(run.method == .full ? "full" : "r=\(run.lora.rank)")", steps: run.steps))
+                let fitted = try checker.fit(run, on: base, data: data, verb: "cache check", verbLocation: options.verbLocation,
+                                             observer: observer, keepsInitialValues: true)
+                var recomputed = IndependentRunResult(losses: fitted.outcome.records.map(\.loss), matrices: fitted.model.updatedLinears.count,
+                                                      parameters: fitted.model.trainableParameterCount)
+                recomputed.divergence = fitted.outcome.divergence?.description
+                checked += 1
+                rows += Self.compare(name, cached: entry.result, recomputed: recomputed)
+                rows.append(Self.compareTensors(name, cached: cachedTensors, recomputed: fitted))
+                continue
+            }
             let recomputed = try checker.execute([run], on: base, data: data, verb: "cache check", verbLocation: options.verbLocation,
                                                  observer: observer)[0]
             checked += 1
             rows += Self.compare(name, cached: entry.result, recomputed: recomputed)
         }
-        return CacheCheckResult(written: cache.written, entries: files.count, checked: checked, skipped: skipped, rows: rows)
+        return CacheCheckResult(written: cache.written, kernels: kernels, entries: files.count, checked: checked, skipped: skipped, rows: rows)
     }
 
     private func requireCache() throws(CommandFailure) -> RunCache {
@@ -184,6 +215,35 @@ extension Lab {
                               measuresValidation: specification.measuresValidation, measuresExactMatch: specification.measuresExactMatch,
                               mayDiverge: specification.mayDiverge,
                               name: "\(specification.targets) r=\(specification.rank) seed=\(specification.seed)")
+    }
+
+    /// Trained tensors differ across processors as the losses do; this bounds
+    /// the difference relative to what training changed, ‖cached − recomputed‖ / ‖recomputed − initial‖.
+    static let tensorTolerance = 0.05
+
+    /// One row for a `train`'s tensors: the same names and shapes, and the
+    /// largest difference relative to the change training made.
+    private static func compareTensors(_ entry: String, cached: [String: StoredTensor], recomputed: FittedRun) -> CacheCheckRow {
+        let trained = recomputed.model.trainableParameters
+        guard Set(cached.keys) == Set(trained.map(\.name)),
+              trained.allSatisfy({ cached[$0.name]!.elementCount == $0.count }) else {
+            return CacheCheckRow(entry: entry, what: "trained tensors", cached: "\(cached.count) tensors", recomputed: "\(trained.count) tensors",
+                                 difference: "other tensors", ok: false)
+        }
+        var worst = 0.0
+        for parameter in trained {
+            let stored = cached[parameter.name]!.values, now = parameter.value.array
+            let initial = recomputed.initialValues[parameter.name] ?? Array(repeating: 0, count: now.count)
+            var difference = 0.0, change = 0.0
+            for i in now.indices {
+                difference += Double(stored[i] - now[i]) * Double(stored[i] - now[i])
+                change += Double(now[i] - initial[i]) * Double(now[i] - initial[i])
+            }
+            let relative = difference == 0 ? 0 : (change == 0 ? .infinity : (difference / change).squareRoot())
+            worst = max(worst, relative)
+        }
+        return CacheCheckRow(entry: entry, what: "trained tensors", cached: "\(cached.count) tensors", recomputed: "\(trained.count) tensors",
+                             difference: worst == 0 ? "0" : String(format: "%.1e of the change", worst), ok: worst <= tensorTolerance)
     }
 
     /// A row per number: losses within the tolerance, counts and divergence exactly.

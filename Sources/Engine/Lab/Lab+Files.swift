@@ -132,6 +132,7 @@ extension Lab {
         let ranks = Set(adapters.map(\.rank)).sorted()
         lab.adaptation = [lab.adaptation, "loaded \(source.url.lastPathComponent) rank=\(ranks.map(String.init).joined(separator: ","))"]
             .compactMap { $0 }.joined(separator: " + ")
+        lab.recipe = nil
         lab.forgetOptimizer()
         state.lab = lab
         return LoadedAdapters(source: source.url, adapters: adapters, ranks: ranks,
@@ -158,8 +159,10 @@ extension Lab {
 
     /// Writes the session to a run folder (base, adapters, optimizer, losses);
     /// returns the optimizer's step count when there is one.
-    func writeRunFolder(named name: String, to folder: PathOption) throws(CommandFailure) -> Int? {
-        let lab = try requireModel()
+    mutating func writeRunFolder(named name: String, to folder: PathOption) throws(CommandFailure) -> Int? {
+        var lab = try requireModel()
+        // A `train` read from the run cache has weights but not yet AdamW's moments, which the folder keeps.
+        if try rebuildOptimizer(of: &lab) != nil { state.lab = lab }
         let record: StrictJSON = .object([
             ("name", .string(name)),
             ("origin", .string(lab.origin)),

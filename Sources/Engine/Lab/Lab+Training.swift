@@ -20,6 +20,11 @@ struct TrainingResult {
     var outcome: TrainingRun.Outcome
     /// The phase's losses over the whole session, this run included.
     var sessionCurve: [Float]
+    /// How a `train` used the run cache (`read from the cache runs/03`), and why not when it could not.
+    var cacheNote: String? = nil
+    var readFromCache = false
+    /// An entry the cache could not use, or could not write (the run trained all the same).
+    var cacheWarnings: [String] = []
 }
 
 /// `finetune`: which matrices train in full.
@@ -69,8 +74,25 @@ extension Lab {
     mutating func train(_ options: TrainingOptions, observer: TrainingObserver?) throws(CommandFailure) -> TrainingResult {
         var (lab, data) = try fineTuningInputs()
         let seqLen = try options.shape.sequenceLength(for: lab.model)
-        try checkTrainingMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, at: options.shape.batchLocation)
         let offset = lab.steps(in: .finetune)
+        // A fresh adaptation trained once is an independent run: the run cache may hold it.
+        let cached = cachedTraining(of: lab, options, seqLen: seqLen, data: data)
+        var cacheWarning: String?
+        if let cached {
+            let read = try readCachedTraining(cached, into: &lab, data: data)
+            if let outcome = read.outcome {
+                for record in outcome.records {
+                    lab.lossHistory.append(LossPoint(phase: .finetune, step: offset + record.step, loss: record.loss))
+                }
+                state.lab = lab
+                return TrainingResult(phase: .finetune, requestedSteps: options.steps, firstStepNumber: offset + 1, outcome: outcome,
+                                      sessionCurve: lab.curve(of: .finetune),
+                                      cacheNote: "read from the cache \(cached.cache.written) (entry \(cached.specification.key.prefix(12)))",
+                                      readFromCache: true)
+            }
+            cacheWarning = read.warning
+        }
+        try checkTrainingMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, at: options.shape.batchLocation)
         let trainer = Trainer(model: lab.model, config: TrainingConfig(learningRate: Float(options.learningRate), totalSteps: options.steps))
         var run = TrainingRun(trainer: trainer,
                               sampler: try TrainingRun.sampler(for: data, batch: options.shape.batch, seqLen: seqLen, seed: state.seed &+ UInt64(offset)),
@@ -83,15 +105,26 @@ extension Lab {
         trainer.config.totalSteps = 0
         lab.stepper = trainer
         lab.stepSampler = run.sampler
+        lab.optimizerToRebuild = nil
         state.lab = lab
+        var cacheNote: String?
+        var warnings = cacheWarning.map { [$0] } ?? []
+        if let cached {
+            if let failure = storeCachedTraining(cached, model: lab.model, outcome: outcome) {
+                warnings.append(failure)
+            } else if outcome.records.count == options.steps && outcome.divergence == nil {
+                cacheNote = "stored in the cache \(cached.cache.written)"
+            }
+        }
         return TrainingResult(phase: .finetune, requestedSteps: options.steps, firstStepNumber: offset + 1, outcome: outcome,
-                              sessionCurve: lab.curve(of: .finetune))
+                              sessionCurve: lab.curve(of: .finetune), cacheNote: cacheNote, cacheWarnings: warnings)
     }
 
     /// Steps at a constant rate; the optimizer and data order carry over between calls.
     mutating func step(_ options: TrainingOptions) throws(CommandFailure) -> TrainingResult {
         var (lab, data) = try fineTuningInputs()
         let seqLen = try options.shape.sequenceLength(for: lab.model)
+        let rebuilt = try rebuildOptimizer(of: &lab)
         try checkTrainingMemory(lab.model, batch: options.shape.batch, seqLen: seqLen, optimizerKept: lab.stepper != nil,
                                 at: options.shape.batchLocation)
         let rate = Float(options.learningRate)
@@ -115,7 +148,8 @@ extension Lab {
         lab.stepSampler = run.sampler
         state.lab = lab
         return TrainingResult(phase: .finetune, requestedSteps: options.steps, firstStepNumber: offset + 1, outcome: outcome,
-                              sessionCurve: lab.curve(of: .finetune))
+                              sessionCurve: lab.curve(of: .finetune),
+                              cacheNote: rebuilt.map { "the cached train's optimizer state was rebuilt by training it again (\(String(format: "%.1f", $0)) s)" })
     }
 
     /// Marks the selected base matrices trainable and records W0.
@@ -126,6 +160,7 @@ extension Lab {
             throw CommandFailure(.command, "adapters are attached; full fine-tuning compares against LoRA on a model without them (`lora detach`, or `run load` a base)")
         }
         let selector = try SelectorParsing.selector(options.targets, layers: options.layers, model: model, at: options.targetsLocation)
+        let wasUnadapted = model.updatedLinears.isEmpty
         let selected: [Linear]
         do {
             selected = try model.beginFullFineTuning(selector)
@@ -134,6 +169,8 @@ extension Lab {
         }
         lab.forgetOptimizer()
         lab.adaptation = "full fine-tuning targets=\(selector.description)"
+        lab.recipe = wasUnadapted && options.layers == nil
+            ? AdaptationRecipe(targets: options.targets, selector: selector, method: .full, lora: LoRAConfig(rank: 1), seed: state.seed) : nil
         state.lab = lab
         return FullFineTuningResult(selected: selected, parameters: selected.reduce(0) { $0 + $1.weight.count },
                                     modelParameters: model.parameterCount)

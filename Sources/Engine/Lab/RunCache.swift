@@ -1,6 +1,7 @@
 import Corpus
 import Crypto
 import Foundation
+import LinearAlgebra
 import MiniMind
 
 /// A folder of finished independent runs (`set cache="runs/02"`), one JSON
@@ -63,6 +64,8 @@ struct RunCache {
 
     /// Writes the entry whole or not at all (a temporary file renamed over the name).
     func store(_ entry: RunCacheEntry) throws(CommandFailure) {
+        var entry = entry
+        entry.kernels = entry.kernels ?? BLASKernelSelection.coreName
         do {
             try entry.encoded().write(to: file(for: entry.specification.key), options: .atomic)
         } catch {
@@ -105,6 +108,10 @@ struct RunSpecification: Codable, Equatable {
     var measuresValidation: Bool
     var measuresExactMatch: Bool
     var mayDiverge: Bool
+    /// True for a `train`'s entry, which keeps the trained tensors beside its
+    /// losses (`<key>.safetensors`) and measures nothing else; nil (absent)
+    /// for `compare`'s and `sweep`'s, which keep numbers only.
+    var keepsWeights: Bool?
 
     /// Hex SHA-256 of the canonical JSON (sorted keys): the entry's file name.
     var key: String {
@@ -196,6 +203,12 @@ struct BaseFingerprint {
 struct RunCacheEntry: Codable {
     var specification: RunSpecification
     var result: IndependentRunResult
+    /// SHA-256 of the trained tensors' file, for a `train`'s entry.
+    var weights: String? = nil
+    /// The OpenBLAS kernel family that computed it (`Haswell`): another family
+    /// sums in another order, and `cache check` holds an entry to its numbers
+    /// only under the family that made it (docs/design.md, "Across processors").
+    var kernels: String? = nil
 
     /// Losses of a diverged run may be infinite or NaN; JSON has no word for them.
     static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(

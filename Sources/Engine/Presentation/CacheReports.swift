@@ -10,9 +10,9 @@ enum CacheReports {
         for row in result.rows {
             table.append([row.entry, row.what, row.cached, row.recomputed, row.difference, row.ok ? "yes" : "NO"])
         }
-        var footer = "\(result.checked) of \(result.entries) entr\(result.entries == 1 ? "y" : "ies") of \(result.written) re-trained, "
+        var footer = "\(result.checked) of \(result.entries) entr\(result.entries == 1 ? "y" : "ies") of \(result.written) re-trained under the \(result.kernels) kernels, "
             + "\(result.failures == 0 ? "all agree" : "\(result.failures) number\(result.failures == 1 ? "" : "s") differ")"
-            + " (losses within 0.005 + 2%, counts exactly)"
+            + " (losses within 0.005 + 2%, a train's tensors within \(Int(Lab.tensorTolerance * 100))% of their change, counts exactly)"
         if !result.skipped.isEmpty {
             var reasons: [String: Int] = [:]
             for item in result.skipped { reasons[item.reason, default: 0] += 1 }

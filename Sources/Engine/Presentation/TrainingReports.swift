@@ -23,7 +23,9 @@ enum TrainingReports {
         let losses = result.outcome.records.map(\.loss)
         let first = losses.first.map { String(format: "%.4f", $0) } ?? "—"
         let last = losses.last.map { String(format: "%.4f", $0) } ?? "—"
-        let text = "\(what): \(losses.count) steps in \(String(format: "%.1f", result.outcome.seconds)) s, loss \(first) → \(last)"
+        let how = result.readFromCache ? (result.cacheNote ?? "read from the cache") : "in \(String(format: "%.1f", result.outcome.seconds)) s"
+        var text = "\(what): \(losses.count) steps \(how), loss \(first) → \(last)"
+        if !result.readFromCache, let note = result.cacheNote, !note.isEmpty { text += "; \(note)" }
         let phase = result.phase.rawValue
         guard let chart = Figures.lossChart(title: "\(phase) loss (whole session)", curves: [(phase, result.sessionCurve)]) else {
             return MimeBundle(plain: text)
@@ -46,7 +48,7 @@ enum TrainingReports {
         if result.outcome.interrupted {
             throw CommandFailure(.interrupted, "interrupted after \(lines.count) of \(result.requestedSteps) steps; the model keeps the steps taken")
         }
-        return MimeBundle(plain: lines.joined(separator: "\n"))
+        return MimeBundle(plain: ((result.cacheNote.map { ["(\($0))"] } ?? []) + lines).joined(separator: "\n"))
     }
 
     static func fullFineTuning(_ result: FullFineTuningResult) -> MimeBundle {

@@ -25,6 +25,15 @@ struct ModelLab {
     var adaptation: String?
     /// The tokenizer the model's ids belong to.
     var tokenizer: ModelTokenizer = .byte
+    /// How the adaptation was made when one `lora` or `finetune` made it on an
+    /// unadapted model: what lets `train` recognise an independent run that the
+    /// run cache may hold (Lab+CachedTraining.swift). Only a hint; `train`
+    /// checks the model against it before trusting it.
+    var recipe: AdaptationRecipe?
+    /// Set by a `train` read from the run cache, which restores the weights and
+    /// the data order but not AdamW's moments: the run (with its data) that
+    /// `step` or `run save … to` trains again to rebuild them.
+    var optimizerToRebuild: CachedTrainingRun?
 
     init(model: Model, origin: String) {
         self.model = model
@@ -37,6 +46,7 @@ struct ModelLab {
     mutating func forgetOptimizer() {
         stepper = nil
         stepSampler = nil
+        optimizerToRebuild = nil
     }
 
     /// A copy sharing nothing with this one (for saved runs).
