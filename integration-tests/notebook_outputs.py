@@ -11,9 +11,9 @@ it again and compares every result table, cell by cell, with that record:
 The tolerance allows for BLAS kernels that sum in a different order
 (training amplifies the last bits a little over a few hundred steps). The
 notebooks' trainings come from their run caches, so their tables are the
-same on any machine; loralab runs one kernel family on every processor with
-AVX2 and FMA so that a training computes the same bits on all of them
-(docs/design.md "Across processors"). A change to the numerics or to a
+same on any machine; loralab names one kernel family per set of processor
+features, so that machines alike compute the same bits (docs/design.md
+"Across processors"). A change to the numerics or to a
 notebook's experiment moves results far more and is caught. Numbers inside a
 text cell (`1.23 ± 0.04`, `8.5%`) are compared one by one, the rest of the
 text exactly.

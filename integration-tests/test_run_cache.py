@@ -7,10 +7,10 @@ entries are re-trained per notebook, shared evenly between its bases. The
 sample's seed is random per run and printed, so that a failure can be repeated.
 
 An entry records the OpenBLAS kernel family that computed it; `cache check`
-re-trains only entries of the family this machine runs (every processor with
-AVX2 and FMA runs the Haswell kernels, docs/design.md "Across processors"),
-since under other kernels a long run drifts beyond any tolerance worth the
-name. A cache with no entry of this machine's family is skipped, saying so:
+re-trains only entries of the family this machine runs (named from its
+features: Cooperlake, SkylakeX or Haswell, docs/design.md "Across
+processors"), since under other kernels a long run drifts beyond any
+tolerance worth the name. A cache with no entry of this machine's family is skipped, saying so:
 `make runs` re-records it."""
 import math
 import pathlib

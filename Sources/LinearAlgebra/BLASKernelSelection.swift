@@ -12,31 +12,35 @@ import Foundation
 /// "Across processors"). OpenBLAS also does not recognise recent Intel server
 /// processors and falls back to SSE3 code.
 ///
-/// So every processor with AVX2 and FMA — every x86-64 server of the last
-/// decade, Intel from Haswell, AMD from Zen — runs the Haswell kernels,
-/// whatever OpenBLAS detected: the same run computes the same bits on all of
-/// them (OpenBLAS sets this family's blocking from constants, not from the
-/// caches it finds, and these machines all have two cores). On a Zen the
-/// Zen family is the Haswell code (checked: a trained adapter and its AdamW
-/// moments are byte for byte equal under both). The price is AVX-512 on the
-/// processors that have it, which large products would use; a user who wants
-/// it sets `OPENBLAS_CORETYPE` (say `Cooperlake`), which is never overridden,
-/// and gets numbers that differ in their last bits from the committed caches.
-/// The remedy is to re-execute the program once with the variable set.
+/// So the family is named from the processor's features alone, whatever
+/// OpenBLAS detected, and processors with the same features compute with the
+/// same kernels: Cooperlake with AVX512-BF16 (the Zen 4 and the Sapphire
+/// Rapids Xeons alike), SkylakeX with AVX-512 alone, Haswell with AVX2 and FMA
+/// but no AVX-512 (AMD's Zen 1 to 3 among them, whose own Zen family is the
+/// Haswell code: a trained adapter and its AdamW moments came out byte for
+/// byte equal under both). Each run-cache entry records the family that made
+/// it. Nothing changes when the user set `OPENBLAS_CORETYPE`. The remedy is
+/// to re-execute the program once with the variable set.
 public enum BLASKernelSelection {
-    /// The kernel family OpenBLAS chose at load time, e.g. `Haswell`, `SkylakeX`, `Zen`.
+    /// The kernel family OpenBLAS chose at load time, e.g. `Haswell`, `SkylakeX`, `Cooperlake`.
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
-    /// The one family every processor with AVX2 and FMA runs.
-    public static let reproducibleFamily = "Haswell"
+    static let avx512: Set<String> = ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"]
 
     /// The core type to ask for, or nil when OpenBLAS's own choice should stand.
     public static func betterCoreType(currentCore: String, cpuFlags: Set<String>) -> String? {
-        guard cpuFlags.isSuperset(of: ["avx2", "fma"]), currentCore.lowercased() != reproducibleFamily.lowercased() else { return nil }
-        return reproducibleFamily
+        let wanted: String? = if cpuFlags.isSuperset(of: avx512) {
+            cpuFlags.contains("avx512_bf16") ? "Cooperlake" : "SkylakeX"
+        } else if cpuFlags.isSuperset(of: ["avx2", "fma"]) {
+            "Haswell"
+        } else {
+            nil
+        }
+        guard let wanted, wanted.lowercased() != currentCore.lowercased() else { return nil }
+        return wanted
     }
 
     /// The flags line of /proc/cpuinfo (empty where there is none).
