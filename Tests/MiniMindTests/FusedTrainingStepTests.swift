@@ -69,7 +69,12 @@ import Testing
         try prepare(plain)
         plain.headInOneChunk = true
         fused.headChunkingMinimumFloats = 0
-        #expect(fused.headChunks(rows: batch * seqLen).count > 1, "the batch must span several head chunks")
+        // Where rows of a product do not come out alike in every block, the head runs in one chunk (`TiedHead`).
+        if TiedHead.rowsComeOutAlike {
+            #expect(fused.headChunks(rows: batch * seqLen).count > 1, "the batch must span several head chunks")
+        } else {
+            #expect(fused.headChunks(rows: batch * seqLen).count == 1)
+        }
         let trainer = Trainer(model: fused, config: training)
         var reference = ReferenceAdamW()
         var clipped = 0
