@@ -118,7 +118,7 @@ extension Lab {
         guard let (result, tensors) = found.entry else { return (nil, found.warning) }
         let trainable = lab.model.trainableParameters
         guard Set(tensors.keys) == Set(trainable.map(\.name)),
-              trainable.allSatisfy({ tensors[$0.name]!.shape == [$0.rows, $0.cols] || tensors[$0.name]!.elementCount == $0.count }),
+              trainable.allSatisfy({ tensors[$0.name]!.elementCount == $0.count }),
               result.losses.count == training.run.steps else {
             return (nil, "run cache: \(training.specification.key.prefix(12)) does not hold this model's trained tensors; training it again")
         }
@@ -197,18 +197,8 @@ extension RunCache {
     /// hash the entry records; nil and a warning when unusable.
     func lookupTraining(_ specification: RunSpecification)
         -> (entry: (result: IndependentRunResult, tensors: [String: StoredTensor])?, warning: String?) {
-        let key = specification.key
-        let url = file(for: key)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return (nil, nil) }
-        let entry: RunCacheEntry
-        do {
-            entry = try RunCacheEntry.decode(data)
-        } catch {
-            return (nil, "run cache: \(url.lastPathComponent) is unreadable (\(error)); training it again")
-        }
-        guard entry.specification == specification else {
-            return (nil, "run cache: \(url.lastPathComponent) holds another run's specification; training it again")
-        }
+        let found = entry(for: specification)
+        guard let entry = found.entry else { return (nil, found.warning) }
         switch readWeights(of: entry) {
         case .success(let tensors): return ((entry.result, tensors), nil)
         case .failure(let problem): return (nil, "run cache: \(problem.reason); training it again")

@@ -49,6 +49,12 @@ struct RunCache {
     /// The stored result of `specification`; nil and a warning when the entry
     /// is missing (no warning), unreadable or not this specification's.
     func lookup(_ specification: RunSpecification) -> (result: IndependentRunResult?, warning: String?) {
+        let found = entry(for: specification)
+        return (found.entry?.result, found.warning)
+    }
+
+    /// The whole entry of `specification` (a `train`'s names its tensors' hash), on the same terms as `lookup`.
+    func entry(for specification: RunSpecification) -> (entry: RunCacheEntry?, warning: String?) {
         let url = file(for: specification.key)
         guard let data = FileManager.default.contents(atPath: url.path) else { return (nil, nil) }
         do {
@@ -56,7 +62,7 @@ struct RunCache {
             guard entry.specification == specification else {
                 return (nil, "run cache: \(url.lastPathComponent) holds another run's specification; training it again")
             }
-            return (entry.result, nil)
+            return (entry, nil)
         } catch {
             return (nil, "run cache: \(url.lastPathComponent) is unreadable (\(error)); training it again")
         }
