@@ -237,5 +237,5 @@ extension RunCache {
         try store(entry)
     }
 
-    static func hash(_ bytes: Data) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+    static func hash(_ bytes: Data) -> String { SHA256.hash(data: bytes).hex }
 }

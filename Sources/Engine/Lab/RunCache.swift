@@ -125,7 +125,7 @@ struct RunSpecification: Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = RunCacheEntry.nonFinite
         let bytes = (try? encoder.encode(self)) ?? Data()
-        return SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: bytes).hex
     }
 
     /// The `initialization` of a full run, which has no adapter to initialise.
@@ -180,7 +180,7 @@ struct DataFingerprint: Codable, Equatable {
                 document.lossMask.map { UInt8($0 ? 1 : 0) }.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             }
         }
-        tokens = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        tokens = hasher.finalize().hex
     }
 }
 
@@ -201,7 +201,7 @@ struct BaseFingerprint {
             let values = parameter.value
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: values.pointer, count: values.count * MemoryLayout<Float>.size))
         }
-        hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        hash = hasher.finalize().hex
     }
 }
 
@@ -250,4 +250,10 @@ struct CacheUse {
     var description: String {
         "\(fromCache + trained) run\(fromCache + trained == 1 ? "" : "s"): \(fromCache) from the cache \(written), \(trained) trained"
     }
+}
+
+extension Digest {
+    /// Lower-case hex: how every hash of the cache (keys, bases, data, tensor
+    /// files) is written.
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
