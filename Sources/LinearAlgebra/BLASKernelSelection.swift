@@ -43,24 +43,17 @@ public enum BLASKernelSelection {
         return wanted
     }
 
-    /// The flags line of /proc/cpuinfo (empty where there is none).
-    public static func cpuFlags() -> Set<String> {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }
-
     /// Set (to the core type) in the re-executed process, so that it knows the
     /// choice was ours and not the user's.
     static let chosenMarker = "LORALAB_CHOSE_OPENBLAS_CORETYPE"
 
     /// Re-executes this program with `OPENBLAS_CORETYPE` set when OpenBLAS's
-    /// choice is not the one named above. Returns (doing nothing) otherwise or
-    /// if the exec fails.
-    public static func reexecuteIfMisdetected() {
+    /// choice is not the one named above for a processor with `cpuFlags` (the
+    /// flags line of /proc/cpuinfo). Returns (doing nothing) otherwise or if
+    /// the exec fails.
+    public static func reexecuteIfMisdetected(cpuFlags: Set<String>) {
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil,
-              let core = betterCoreType(currentCore: coreName, cpuFlags: cpuFlags()) else { return }
+              let core = betterCoreType(currentCore: coreName, cpuFlags: cpuFlags) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv(chosenMarker, core, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)

@@ -10,7 +10,8 @@ import Foundation
 /// steals the very core the work needs (measured on a busy machine: the
 /// `tiny` LoRA step ran 3× faster with OPENBLAS_NUM_THREADS=1 than with 2).
 /// Splitting each product into row blocks, one per core, keeps every core
-/// busy with useful work. Our own spinning helpers (`WorkerPool`) are opt-in.
+/// busy with useful work. Our own helpers (`WorkerPool`) spin for a moment
+/// between regions, so that the next one starts without a wake-up.
 public enum Parallel {
     /// Workers used for one split (the number of cores; `LORALAB_THREADS` overrides).
     public static let workerCount: Int = {
@@ -57,12 +58,15 @@ public enum Parallel {
         $runsChunksInOrder.withValue(true) { body() }
     }
 
-    /// The spinning helpers for `workerCount − 1` of the chunks, only when
-    /// `LORALAB_SPIN_WORKERS=1`: on a machine loaded by other processes the
-    /// spinning measured slower than waking dispatch's workers (docs/benchmarks.md),
-    /// and a quiet-machine measurement is still owed.
+    /// The spinning helpers for `workerCount − 1` of the chunks, unless
+    /// `LORALAB_SPIN_WORKERS=0` asks for dispatch's workers instead, which
+    /// sleep between regions and are woken through the kernel for each one.
+    /// On a quiet 2-core machine the helpers made `tiny`'s training step
+    /// 1.2–1.4× faster and the larger presets' a few per cent
+    /// (docs/benchmarks.md, "Helpers that spin between regions"). The chunks
+    /// are the same either way, and so are the results, bit for bit.
     static let pool: WorkerPool? = {
-        guard ProcessInfo.processInfo.environment["LORALAB_SPIN_WORKERS"] == "1",
+        guard ProcessInfo.processInfo.environment["LORALAB_SPIN_WORKERS"] != "0",
               (2...Int.bitWidth).contains(workerCount) else { return nil }
         return WorkerPool(helpers: workerCount - 1)
     }()

@@ -13,8 +13,11 @@ struct LoRALab: ParsableCommand {
     )
 
     static func main() {
+        // Before any numeric code runs: it needs AVX2 (Package.swift).
+        let flags = ProcessorFeatures.flags()
+        ProcessorFeatures.requireVectorCode(flags)
         // Before anything touches BLAS: make OpenBLAS use the processor's real kernels.
-        BLASKernelSelection.reexecuteIfMisdetected()
+        BLASKernelSelection.reexecuteIfMisdetected(cpuFlags: flags)
         main(nil)
     }
 }

@@ -4,8 +4,9 @@ import Testing
 
 /// `Parallel.forEachChunk`: every index once, region after region, and callers
 /// that find the helpers busy (another thread's region, a region inside a
-/// region) still get their work done. Run with `LORALAB_SPIN_WORKERS=1` to
-/// test the spinning helpers (`WorkerPool`) rather than dispatch's workers.
+/// region) still get their work done. They test the spinning helpers
+/// (`WorkerPool`, the default); run with `LORALAB_SPIN_WORKERS=0` to test
+/// dispatch's workers instead.
 @Suite struct ParallelTests {
     /// Runs one split region over `count` indices and returns how often each was visited.
     static func visits(count: Int) -> [Int] {
