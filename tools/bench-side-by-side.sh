@@ -7,7 +7,10 @@
 #   - PyTorch + PEFT eager and `torch.compile` ($SHARED_BENCH/torch_lora_bench.py, the
 #     team's peer benchmarks, kept outside this repository), from a venv made by
 #     `bash $SHARED_BENCH/setup-peers.sh PEERS_DIR`;
-#   - optionally another LoRA Lab build (BEFORE=path/to/loralab), to measure a change.
+#   - optionally another LoRA Lab build (BEFORE=path/to/loralab), to measure a change;
+#     BEFORE may carry a command before it (BEFORE="env -u OPENBLAS_CORETYPE .build/release/loralab"
+#     measures the same build on the kernels it would choose itself), and BEFORE_LABEL
+#     names it in the raw lines and the summary (default: before).
 #
 # Usage: tools/bench-side-by-side.sh PEERS_DIR|- [ROUNDS]
 #   PEERS_DIR "-" skips PyTorch (with BEFORE set, LoRA Lab against itself only).
@@ -70,7 +73,8 @@ for ((round = 1; round <= rounds; round++)); do
     if [ "$peers" != - ]; then
       run eager env THREADS=2 "$peers/bin/python" "$bench" "${torch_args[@]}"
     fi
-    [ -z "${BEFORE:-}" ] || run before "$BEFORE" "${lab_args[@]}"
+    # shellcheck disable=SC2086  # BEFORE may be a command with its arguments
+    [ -z "${BEFORE:-}" ] || run "${BEFORE_LABEL:-before}" $BEFORE "${lab_args[@]}"
     run loralab "$bin" "${lab_args[@]}"
     if [ "$peers" != - ] && [ "$compile" = 1 ]; then
       run compiled env THREADS=2 "$peers/bin/python" "$bench" "${torch_args[@]}" --compile

@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
 """Summarises the raw lines of tools/bench-side-by-side.sh: for every row, the
 median and range over rounds of LoRA Lab's tokens/s over each other tool's
-(from the same round), its own tokens/s, and the peak-memory ratio."""
-import re, statistics, sys
+(from the same round), its own tokens/s, and the peak-memory ratio.
+
+    python3 tools/bench_summary.py LOG              # LoRA Lab (tool=loralab) against the rest
+    python3 tools/bench_summary.py --tool before LOG   # the BEFORE build (or its BEFORE_LABEL) against the rest
+"""
+import argparse, re, statistics
 from collections import defaultdict
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--tool", default="loralab", help="the tool whose ratios to the others are printed")
+parser.add_argument("log")
+args = parser.parse_args()
+main = args.tool
 
 def fields(line):
     return dict(re.findall(r"(\w+)=(\S+)", line))
 
 runs = defaultdict(dict)  # (row, round) -> tool -> fields
 order = []
-for line in open(sys.argv[1]):
+for line in open(args.log):
     if line.startswith("#"):
         continue
     f = fields(line)
@@ -29,17 +39,18 @@ def spread(values, fmt):
 
 ratio = lambda v: f"{v:.2f}×"
 count = lambda v: f"{v:,.0f}"
-print("| row (preset/targets/seq) | rounds | LoRA Lab tok/s | peer | peer tok/s | speed ratio | peak RSS ratio |")
+print(f"| row (preset/targets/seq) | rounds | {'LoRA Lab' if main == 'loralab' else main} tok/s | peer | peer tok/s | speed ratio | peak RSS ratio |")
 print("|---|---|---|---|---|---|---|")
 for row in order:
-    rounds = [tools for (r, _), tools in sorted(runs.items()) if r == row and "loralab" in tools]
-    lab = [float(t["loralab"]["tokens_per_s"]) for t in rounds]
-    for peer in ("eager", "compiled", "before"):
+    rounds = [tools for (r, _), tools in sorted(runs.items()) if r == row and main in tools]
+    lab = [float(t[main]["tokens_per_s"]) for t in rounds]
+    seen = {tool for t in rounds for tool in t}
+    for peer in sorted(seen - {main}, key=lambda p: (["eager", "compiled"] + [p]).index(p)):
         pairs = [t for t in rounds if peer in t]
         if not pairs:
             continue
-        speed = [float(t["loralab"]["tokens_per_s"]) / float(t[peer]["tokens_per_s"]) for t in pairs]
-        memory = [float(t["loralab"]["peak_rss_mb"]) / float(t[peer]["peak_rss_mb"]) for t in pairs]
+        speed = [float(t[main]["tokens_per_s"]) / float(t[peer]["tokens_per_s"]) for t in pairs]
+        memory = [float(t[main]["peak_rss_mb"]) / float(t[peer]["peak_rss_mb"]) for t in pairs]
         peer_speed = [float(t[peer]["tokens_per_s"]) for t in pairs]
         print(f"| {row} | {len(pairs)} | {spread(lab, count)} | {peer} | {spread(peer_speed, count)} "
               f"| {spread(speed, ratio)} | {spread(memory, ratio)} |")
