@@ -80,17 +80,16 @@ final class Activations: @unchecked Sendable {
     let queryRawGradient: FloatBuffer?    // q-norm input gradients
     let keyRawGradient: FloatBuffer?
 
-    // The feed-forward's, in `sublayerScratch`.
+    // The feed-forward's, in `sublayerScratch`. Its gate and up gradients
+    // overwrite the layer's own gate and up in backward, which nothing reads after.
     let ffnActivation: FloatBuffer        // silu(gate) ⊙ up [rows, ffn], recomputed in backward
-    let ffnGateGradient: FloatBuffer      // [rows, ffn]
-    let ffnUpGradient: FloatBuffer
     let ffnActivationGradient: FloatBuffer
 
     /// Floats per row of the attention sublayer's part of `sublayerScratch`, and of the feed-forward's.
     static func sublayerScratchWidths(_ c: ModelConfig) -> (attention: Int, feedForward: Int) {
         let qk = c.qkNorm ? 1 : 0
         return (attention: c.dim + c.dim + 2 * c.kvDim + qk * (2 * (c.dim + c.kvDim) + c.heads + c.kvHeads),
-                feedForward: 4 * c.ffn)
+                feedForward: 2 * c.ffn)
     }
 
     /// `headRows`: rows of the largest chunk the head is applied in.
@@ -129,8 +128,6 @@ final class Activations: @unchecked Sendable {
         assert(offset == rows * widths.attention)
         offset = 0
         ffnActivation = carve(c.ffn)
-        ffnGateGradient = carve(c.ffn)
-        ffnUpGradient = carve(c.ffn)
         ffnActivationGradient = carve(c.ffn)
         assert(offset == rows * widths.feedForward)
     }

@@ -55,14 +55,15 @@ final class FeedForwardSublayer: BlockSublayer, @unchecked Sendable {
         }
         down.backward(input: acts.ffnActivation.pointer, outputGradient: dResidual,
                       inputGradient: acts.ffnActivationGradient.pointer, accumulate: false, rows: rows)
-        SwiGLU.backward(gateGradient: acts.ffnGateGradient.pointer, upGradient: acts.ffnUpGradient.pointer,
-                        outputGradient: acts.ffnActivationGradient.pointer, gate: a.ffnGate.pointer,
-                        up: a.ffnUp.pointer, count: rows * ffn)
+        // Nothing reads this layer's gate and up after this point, so their gradients take their place.
+        let dGate = a.ffnGate.pointer, dUp = a.ffnUp.pointer
+        SwiGLU.backward(gateGradient: dGate, upGradient: dUp, outputGradient: acts.ffnActivationGradient.pointer,
+                        gate: a.ffnGate.pointer, up: a.ffnUp.pointer, count: rows * ffn)
         let needNormedGradient = inputGradientNeeded || postAttentionNorm.requiresGrad
         let dNormedOrNil = needNormedGradient ? dNormed : nil
-        gate.backward(input: acts.normed.pointer, outputGradient: acts.ffnGateGradient.pointer,
+        gate.backward(input: acts.normed.pointer, outputGradient: dGate,
                       inputGradient: dNormedOrNil, accumulate: false, rows: rows)
-        up.backward(input: acts.normed.pointer, outputGradient: acts.ffnUpGradient.pointer,
+        up.backward(input: acts.normed.pointer, outputGradient: dUp,
                     inputGradient: dNormedOrNil, accumulate: true, rows: rows)
         if needNormedGradient {
             RMSNorm.backward(inputGradient: dResidual, weightGradient: postAttentionNorm.gradient?.pointer,

@@ -120,6 +120,25 @@ import Testing
         checker.check("swiglu up", at: up, gradient: du) { projection(run(gate, $0), onto: r) }
     }
 
+    /// The feed-forward's backward writes the gradients over gate and up themselves.
+    @Test mutating func swiGLUBackwardInPlaceIsBitIdentical() {
+        let count = 40_003  // split across the cores, with a tail shorter than eight lanes
+        let gate = randomArray(count, std: 2, generator: &generator)
+        let up = randomArray(count, generator: &generator)
+        let r = randomArray(count, generator: &generator)
+        var dg = [Float](repeating: 0, count: count), du = [Float](repeating: 0, count: count)
+        SwiGLU.backward(gateGradient: &dg, upGradient: &du, outputGradient: r, gate: gate, up: up, count: count)
+        var gateThenGradient = gate, upThenGradient = up
+        gateThenGradient.withUnsafeMutableBufferPointer { g in
+            upThenGradient.withUnsafeMutableBufferPointer { u in
+                SwiGLU.backward(gateGradient: g.baseAddress!, upGradient: u.baseAddress!, outputGradient: r,
+                                gate: g.baseAddress!, up: u.baseAddress!, count: count)
+            }
+        }
+        #expect(gateThenGradient == dg)
+        #expect(upThenGradient == du)
+    }
+
     @Test mutating func crossEntropyWithIgnoredRows() {
         let rows = 5, vocab = 9
         let logits = randomArray(rows * vocab, std: 2, generator: &generator)

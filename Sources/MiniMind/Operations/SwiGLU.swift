@@ -20,6 +20,8 @@ public enum SwiGLU {
     }
 
     /// `dg = da·u·σ(g)·(1 + g·(1 − σ(g)))`, `du = da·silu(g)`; both overwritten.
+    /// They may be `gate` and `up` themselves: each element of those is read
+    /// before its gradient is written (backward keeps no second copy of them).
     public static func backward(gateGradient: UnsafeMutablePointer<Float>, upGradient: UnsafeMutablePointer<Float>,
                                 outputGradient: UnsafePointer<Float>, gate: UnsafePointer<Float>,
                                 up: UnsafePointer<Float>, count: Int) {
