@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarises the raw lines of tools/bench-side-by-side.sh: for every row, the
-median and range over rounds of LoRA Lab's tokens/s over each other tool's
-(from the same round), its own tokens/s, and the peak-memory ratio.
+median and range over rounds of one tool's tokens/s (LoRA Lab's unless --tool
+names another) over each other tool's (from the same round), its own
+tokens/s, and the peak-memory ratio.
 
     python3 tools/bench_summary.py LOG              # LoRA Lab (tool=loralab) against the rest
     python3 tools/bench_summary.py --tool before LOG   # the BEFORE build (or its BEFORE_LABEL) against the rest
@@ -44,11 +45,10 @@ print("|---|---|---|---|---|---|---|")
 for row in order:
     rounds = [tools for (r, _), tools in sorted(runs.items()) if r == row and main in tools]
     lab = [float(t[main]["tokens_per_s"]) for t in rounds]
-    seen = {tool for t in rounds for tool in t}
-    for peer in sorted(seen - {main}, key=lambda p: (["eager", "compiled"] + [p]).index(p)):
+    others = {tool for t in rounds for tool in t} - {main}
+    # PyTorch first, in its usual order, then LoRA Lab's builds by name.
+    for peer in [p for p in ("eager", "compiled") if p in others] + sorted(others - {"eager", "compiled"}):
         pairs = [t for t in rounds if peer in t]
-        if not pairs:
-            continue
         speed = [float(t[main]["tokens_per_s"]) / float(t[peer]["tokens_per_s"]) for t in pairs]
         memory = [float(t[main]["peak_rss_mb"]) / float(t[peer]["peak_rss_mb"]) for t in pairs]
         peer_speed = [float(t[peer]["tokens_per_s"]) for t in pairs]
