@@ -5,6 +5,7 @@
 #   make fuzz-commands FUZZ_SECONDS=600   (also fuzz-wire, fuzz-jsonl, fuzz-safetensors, fuzz-tokenizer,
 #                                          fuzz-pickle) build and run one libFuzzer target
 #   make runs   empty notebooks/runs and re-execute every notebook: recompute the whole run cache
+#   make witnesses   keep this machine's kernel family's numbers beside 10 entries per notebook cache
 #   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
 #   make wide-base   the same at dim 256, notebooks/base/wide-stories (longer; not part of test)
 #   make mha-base    the same with kv_heads=4 (multi-head attention), notebooks/base/mha-stories
@@ -22,7 +23,7 @@ PY_TEST_PACKAGES := pytest "jupyter-client>=8.10" jupyter-kernel-test==0.7.0 nbc
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base mha-base notebooks readme-claims runs bench-lanes analysis-latency
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base mha-base notebooks readme-claims runs witnesses bench-lanes analysis-latency
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -88,9 +89,18 @@ readme-claims: venv
 
 # Not in CI: recomputes the notebooks' whole run cache (notebooks/runs/) by
 # emptying it and re-executing every notebook, which trains every run again.
+# Its witnesses go with it: record them again (make witnesses) under each other
+# kernel family CI runs on.
 runs: build kernelspec
 	rm -rf notebooks/runs && mkdir -p notebooks/runs
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/execute-notebooks.py
+
+# Not in CI: on a machine whose OpenBLAS kernel family made none of the cache's
+# entries, re-trains WITNESSES of them per notebook and keeps the results beside
+# them, so that CI there re-trains entries too (docs/design.md, "Across processors").
+WITNESSES ?= 10
+witnesses: build venv
+	$(PY) tools/record-witnesses.py --per-notebook $(WITNESSES)
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec

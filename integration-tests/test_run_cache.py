@@ -6,12 +6,14 @@ data itself and fails when a number differs beyond its tolerance. At least 10
 entries are re-trained per notebook, shared evenly between its bases. The
 sample's seed is random per run and printed, so that a failure can be repeated.
 
-An entry records the OpenBLAS kernel family that computed it; `cache check`
-re-trains only entries of the family this machine runs (named from its
-features: Cooperlake, SkylakeX or Haswell, docs/design.md "Across
-processors"), since under other kernels a long run drifts beyond any
-tolerance worth the name. A cache with no entry of this machine's family is skipped, saying so:
-`make runs` re-records it."""
+An entry records the OpenBLAS kernel family that computed it (Cooperlake,
+SkylakeX or Haswell, docs/design.md "Across processors"). Under other
+kernels a long run drifts beyond any tolerance worth the name, so `cache
+check` holds an entry to its own numbers only under its family, and under
+another to its witness of that family (<key>.<family>.json beside it,
+recorded by `make witnesses`); both count as this machine's here. A cache
+with neither for this machine's family is skipped, saying so: `make
+witnesses` (or `make runs`) records them."""
 import math
 import pathlib
 import random
@@ -80,14 +82,15 @@ def test_cached_runs_are_recomputed_within_the_tolerance(cache):
             other_kernels = sum(int(n) for n, _ in OTHER_KERNELS.findall(report))
             families.update(family for _, family in OTHER_KERNELS.findall(report))
             assert other_base < entries, f"{base}: no entry of runs/{cache.name} was made on this base"
-            # This base's entries of this machine's kernels: every one of them, up to the sample, re-trained.
+            # This base's entries of this machine's kernels or with its witness: every one, up to the sample, re-trained.
             mine = entries - other_base - other_kernels
             assert checked >= min(sample, mine), f"{base}: {checked} of {mine} entries made here re-trained"
             retrained += checked
             eligible += mine
         if eligible == 0:
-            pytest.skip(f"runs/{cache.name}: no entry was made under the {here} kernels this machine runs "
-                        f"(they were made under {', '.join(sorted(families))}); `make runs` re-records them")
+            pytest.skip(f"runs/{cache.name}: no entry was made under the {here} kernels this machine runs, "
+                        f"nor has a {here} witness (they were made under {', '.join(sorted(families))}); "
+                        "`make witnesses` records witnesses")
         assert retrained >= min(SAMPLE_PER_NOTEBOOK, eligible)
     finally:
         kc.stop_channels()

@@ -24,7 +24,7 @@ struct ContractFormTests {
         "sweep targets=q,v rank=1,2,4,8 alpha=16 steps=100 seeds=1-3", "sweep targets=q,v lr=1e-4,3e-4,1e-3,3e-3 seeds=1-3",
         "compare method=full targets=ffn;attn;all-linear steps=150 lr=1e-3 seeds=1-3", "sweep method=full targets=q,v lr=1e-3,2e-3 steps=150 seeds=1-3",
         "truncate rank=4", "truncate rank=1,2,4,8,16,32,64,128",
-        "set seed=1", "set cache=off", "cache", "cache check sample=3 seed=7", "reset",
+        "set seed=1", "set cache=off", "cache", "cache check sample=3 seed=7", "cache witness sample=4 seed=2", "reset",
     ]
 
     @Test(arguments: forms)

@@ -84,6 +84,7 @@ import Testing
             ("set cache=\"\(folder.path)/cache\"", false),
             ("compare", true),
             ("cache check", false),
+            ("cache witness", false),
             ("sweep rank=1,2", true),
             ("sweep lr=1e-3,1e-2", true),
             ("save model \"\(folder.path)/model\"", false),

@@ -63,6 +63,7 @@ struct TransactionTests {
                 Sample(stage: .cached, line: "set cache=off", effect: .changes)],
         "cache": [Sample(stage: .cached, line: "cache", effect: .keeps)],
         "cache check": [Sample(stage: .cached, line: "cache check sample=1", effect: .keeps)],
+        "cache witness": [Sample(stage: .cached, line: "cache witness sample=1", effect: .keeps)],
         "reset": [Sample(stage: .adapted, line: "reset", effect: .changes)],
         "model": [Sample(stage: .adapted, line: "model tiny dim=16 layers=1 heads=2 kv_heads=2 ffn=32 seq=32", effect: .changes),
                   Sample(stage: .empty, line: "model tiny dim=16 layers=1 heads=2 kv_heads=2 ffn=32 seq=32", effect: .changes)],

@@ -9,14 +9,21 @@ struct CacheSummary {
     var written: String
     var folder: String
     var entries: Int
+    /// Witnesses kept beside the entries, by kernel family (RunCache+Witnesses.swift).
+    var witnesses: [String: Int]
     var numericsVersion: Int
 }
 
-/// `cache check`: how many entries to re-train, drawn with which seed.
+/// `cache check` and `cache witness`: how many entries to re-train, drawn with which seed.
 struct CacheCheckOptions {
     var sample: Int
     var seed: UInt64
+    /// `cache witness`: re-train entries of other kernel families that have
+    /// no witness of this machine's, and keep what comes out as their witnesses.
+    var recordsWitnesses = false
     var verbLocation: SourceLocation
+
+    var verb: String { recordsWitnesses ? "cache witness" : "cache check" }
 }
 
 /// One compared number of a re-trained entry.
@@ -31,11 +38,14 @@ struct CacheCheckRow {
 
 struct CacheCheckResult {
     var written: String
-    /// The OpenBLAS kernel family this machine runs, which the checked entries were made under.
+    /// The OpenBLAS kernel family this machine runs, which the checked entries (or their witnesses) were made under.
     var kernels: String
+    var recordedWitnesses: Bool
     var entries: Int
     /// Entries re-trained.
     var checked: Int
+    /// Of those, the entries of other families held to their witnesses of this machine's family.
+    var againstWitnesses: Int
     /// Entries that could not be rebuilt here, with why (another base, a changed file, …).
     var skipped: [(entry: String, reason: String)]
     var rows: [CacheCheckRow]
@@ -51,7 +61,7 @@ extension Lab {
     func cacheSummary() throws(CommandFailure) -> CacheSummary {
         let cache = try requireCache()
         return CacheSummary(written: cache.written, folder: cache.folder.path, entries: cache.entryFiles().count,
-                            numericsVersion: RunCache.numericsVersion)
+                            witnesses: cache.witnessCounts(), numericsVersion: RunCache.numericsVersion)
     }
 
     /// Short runs under other BLAS kernels (which sum in another order) differ by about this much; runs
@@ -64,7 +74,12 @@ extension Lab {
 
     /// Re-trains a seeded random sample of the entries this session can rebuild
     /// (its model is the entry's base; its data sources load to the hashed
-    /// tokens), ignoring the cache, and compares every number.
+    /// tokens), ignoring the cache, and compares every number: with the
+    /// entry's own when this machine runs the kernels that made it, with the
+    /// entry's witness of this machine's kernels when it has one. Recording
+    /// witnesses, it re-trains entries of other kernels instead, keeps each
+    /// result as the entry's witness and compares it with the entry only to
+    /// show how far the families drift apart.
     func checkCache(_ options: CacheCheckOptions, observer: TrainingObserver?) throws(CommandFailure) -> CacheCheckResult {
         let cache = try requireCache()
         // The entries were made on the base: the session's model without its adapters or full fine-tuning.
@@ -76,7 +91,7 @@ extension Lab {
         let kernels = BLASKernelSelection.coreName
         let files = cache.entryFiles()
         var skipped: [(String, String)] = []
-        var candidates: [(name: String, entry: RunCacheEntry)] = []
+        var candidates: [CheckCandidate] = []
         for file in files {
             let name = String(file.deletingPathExtension().lastPathComponent.prefix(12))
             guard let data = FileManager.default.contents(atPath: file.path), let entry = try? RunCacheEntry.decode(data) else {
@@ -91,33 +106,40 @@ extension Lab {
                 skipped.append((name, "another base model (\(entry.specification.baseModel.prefix(12)))"))
                 continue
             }
+            let madeHere = entry.kernels?.lowercased() == kernels.lowercased()
+            let made = entry.kernels ?? "unrecorded"
             // Under other kernels a training is another computation, whose drift no tolerance bounds (docs/design.md).
-            guard entry.kernels?.lowercased() == kernels.lowercased() else {
-                skipped.append((name, "made under the \(entry.kernels ?? "unrecorded") kernels (this machine runs \(kernels))"))
-                continue
+            switch (options.recordsWitnesses, madeHere, cache.witness(of: entry, kernels: kernels)) {
+            case (false, true, _):
+                candidates.append(CheckCandidate(name: name, entry: entry, reference: entry, referenceIsWitness: false))
+            case (false, false, .found(let witness)):
+                candidates.append(CheckCandidate(name: name, entry: entry, reference: witness, referenceIsWitness: true))
+            case (false, false, .absent):
+                skipped.append((name, "made under the \(made) kernels, with no \(kernels) witness (this machine runs \(kernels))"))
+            case (false, false, .unusable(let why)):
+                skipped.append((name, "made under the \(made) kernels; \(why)"))
+            case (true, true, _):
+                skipped.append((name, "made under this machine's \(kernels) kernels (it needs no witness)"))
+            case (true, false, .found):
+                skipped.append((name, "witnessed under the \(kernels) kernels already"))
+            case (true, false, _):
+                candidates.append(CheckCandidate(name: name, entry: entry, reference: entry, referenceIsWitness: false))
             }
-            candidates.append((name, entry))
         }
         var generator = SeededGenerator(seed: options.seed)
         candidates.shuffle(using: &generator)
         var rows: [CacheCheckRow] = []
-        var checked = 0
+        var checked = 0, againstWitnesses = 0
         var rebuilt: [String: DataChoice] = [:]
-        for (name, entry) in candidates {
+        for candidate in candidates {
             if checked == options.sample { break }
-            let specification = entry.specification
-            let data: DataChoice, pretraining: DataChoice?
+            let name = candidate.name, specification = candidate.entry.specification
+            let data: DataChoice, pretraining: DataChoice?, run: IndependentRun
             do throws(CacheRebuildFailure) {
                 data = try Self.rebuild(specification.data, tokenizer: tokenizer, memo: &rebuilt)
                 pretraining = try specification.pretrainingData.map { fingerprint throws(CacheRebuildFailure) in
                     try Self.rebuild(fingerprint, tokenizer: tokenizer, memo: &rebuilt)
                 }
-            } catch {
-                skipped.append((name, error.reason))
-                continue
-            }
-            let run: IndependentRun
-            do throws(CacheRebuildFailure) {
                 run = try Self.rebuildRun(specification, on: base)
             } catch {
                 skipped.append((name, error.reason))
@@ -127,31 +149,45 @@ extension Lab {
             var checker = self
             checker.state.pretrainData = pretraining
             checker.state.cache = nil
+            let recomputed: IndependentRunResult
             if specification.keepsWeights == true {
                 let cachedTensors: [String: StoredTensor]
-                switch cache.readWeights(of: entry) {
+                switch cache.readWeights(of: candidate.reference, asWitness: candidate.referenceIsWitness) {
                 case .success(let tensors): cachedTensors = tensors
                 case .failure(let problem):
                     skipped.append((name, problem.reason))
                     continue
                 }
                 observer?.began(ObservedRun(name: "train \(run.targets) \(run.method == .full ? "full" : "r=\(run.lora.rank)")", steps: run.steps))
-                let fitted = try checker.fit(run, on: base, data: data, verb: "cache check", verbLocation: options.verbLocation,
+                let fitted = try checker.fit(run, on: base, data: data, verb: options.verb, verbLocation: options.verbLocation,
                                              observer: observer, keepsInitialValues: true)
-                var recomputed = IndependentRunResult(losses: fitted.outcome.records.map(\.loss), matrices: fitted.model.updatedLinears.count,
-                                                      parameters: fitted.model.trainableParameterCount)
-                recomputed.divergence = fitted.outcome.divergence?.description
-                checked += 1
-                rows += Self.compare(name, cached: entry.result, recomputed: recomputed)
+                recomputed = Self.trainingResult(fitted.model, fitted.outcome)
+                rows += Self.compare(name, cached: candidate.reference.result, recomputed: recomputed)
                 rows.append(Self.compareTensors(name, cached: cachedTensors, recomputed: fitted))
-                continue
-            }
-            let recomputed = try checker.execute([run], on: base, data: data, verb: "cache check", verbLocation: options.verbLocation,
+                if options.recordsWitnesses {
+                    try cache.storeWitness(specification, result: recomputed, tensors: Self.trainedTensors(fitted.model))
+                }
+            } else {
+                recomputed = try checker.execute([run], on: base, data: data, verb: options.verb, verbLocation: options.verbLocation,
                                                  observer: observer)[0]
+                rows += Self.compare(name, cached: candidate.reference.result, recomputed: recomputed)
+                if options.recordsWitnesses {
+                    try cache.storeWitness(specification, result: recomputed, tensors: nil)
+                }
+            }
             checked += 1
-            rows += Self.compare(name, cached: entry.result, recomputed: recomputed)
+            if candidate.referenceIsWitness { againstWitnesses += 1 }
         }
-        return CacheCheckResult(written: cache.written, kernels: kernels, entries: files.count, checked: checked, skipped: skipped, rows: rows)
+        return CacheCheckResult(written: cache.written, kernels: kernels, recordedWitnesses: options.recordsWitnesses, entries: files.count,
+                                checked: checked, againstWitnesses: againstWitnesses, skipped: skipped, rows: rows)
+    }
+
+    /// An entry to re-train and the numbers to hold it to: the entry's own, or its witness's.
+    private struct CheckCandidate {
+        var name: String
+        var entry: RunCacheEntry
+        var reference: RunCacheEntry
+        var referenceIsWitness: Bool
     }
 
     private func requireCache() throws(CommandFailure) -> RunCache {

@@ -142,18 +142,28 @@ extension Lab {
         guard !outcome.interrupted, outcome.divergence == nil, outcome.stopped == nil, outcome.records.count == training.run.steps else {
             return nil
         }
-        let trainable = model.trainableParameters
-        var result = IndependentRunResult(losses: outcome.records.map(\.loss), matrices: model.updatedLinears.count,
-                                          parameters: trainable.reduce(0) { $0 + $1.count })
-        result.gradientNorms = outcome.records.map(\.gradientNorm)
-        result.learningRates = outcome.records.map(\.learningRate)
-        let tensors = Dictionary(uniqueKeysWithValues: trainable.map { ($0.name, StoredTensor(shape: [$0.rows, $0.cols], values: $0.value.array)) })
         do throws(CommandFailure) {
-            try training.cache.storeTraining(training.specification, result: result, tensors: tensors)
+            try training.cache.storeTraining(training.specification, result: Self.trainingResult(model, outcome),
+                                             tensors: Self.trainedTensors(model))
             return nil
         } catch {
             return error.message
         }
+    }
+
+    /// What a `train`'s entry records of a training: every step's loss, gradient norm and rate.
+    static func trainingResult(_ model: Model, _ outcome: TrainingRun.Outcome) -> IndependentRunResult {
+        var result = IndependentRunResult(losses: outcome.records.map(\.loss), matrices: model.updatedLinears.count,
+                                          parameters: model.trainableParameterCount)
+        result.gradientNorms = outcome.records.map(\.gradientNorm)
+        result.learningRates = outcome.records.map(\.learningRate)
+        result.divergence = outcome.divergence?.description
+        return result
+    }
+
+    /// A `train`'s trained tensors by name, as its entry keeps them.
+    static func trainedTensors(_ model: Model) -> [String: StoredTensor] {
+        Dictionary(uniqueKeysWithValues: model.trainableParameters.map { ($0.name, StoredTensor(shape: [$0.rows, $0.cols], values: $0.value.array)) })
     }
 
     /// Gives the session's model the AdamW state of a `train` read from the
@@ -207,11 +217,12 @@ extension RunCache {
 
     struct WeightsProblem: Error { var reason: String }
 
-    /// The tensors of a `train`'s entry, when the file is there and is the one its entry names.
-    func readWeights(of entry: RunCacheEntry) -> Result<[String: StoredTensor], WeightsProblem> {
-        let name = entry.specification.key + ".safetensors"
-        guard let bytes = FileManager.default.contents(atPath: weightsFile(for: entry.specification.key).path) else {
-            return .failure(WeightsProblem(reason: "\(name), the entry's trained tensors, is missing"))
+    /// The tensors of a `train`'s entry (or of its witness), when the file is there and is the one the entry names.
+    func readWeights(of entry: RunCacheEntry, asWitness: Bool = false) -> Result<[String: StoredTensor], WeightsProblem> {
+        let file = weightsFile(of: entry, asWitness: asWitness)
+        let name = file.lastPathComponent
+        guard let bytes = FileManager.default.contents(atPath: file.path) else {
+            return .failure(WeightsProblem(reason: "\(name), the \(asWitness ? "witness's" : "entry's") trained tensors, is missing"))
         }
         guard Self.hash(bytes) == entry.weights else {
             return .failure(WeightsProblem(reason: "\(name) is not the file its entry was written with (another SHA-256)"))
@@ -226,7 +237,7 @@ extension RunCache {
     /// Writes the tensors, then the entry that names their hash: an entry is
     /// only ever beside the file it describes.
     func storeTraining(_ specification: RunSpecification, result: IndependentRunResult, tensors: [String: StoredTensor]) throws(CommandFailure) {
-        let bytes = Data(SafeTensorsWriter.encode(tensors, as: .f32, metadata: ["loralab": "run cache: trained tensors"]))
+        let bytes = Self.encode(tensors)
         do {
             try bytes.write(to: weightsFile(for: specification.key), options: .atomic)
         } catch {
@@ -238,4 +249,9 @@ extension RunCache {
     }
 
     static func hash(_ bytes: Data) -> String { SHA256.hash(data: bytes).hex }
+
+    /// A `train`'s trained tensors as the cache keeps them.
+    static func encode(_ tensors: [String: StoredTensor]) -> Data {
+        Data(SafeTensorsWriter.encode(tensors, as: .f32, metadata: ["loralab": "run cache: trained tensors"]))
+    }
 }

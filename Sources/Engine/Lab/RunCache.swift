@@ -213,7 +213,8 @@ struct RunCacheEntry: Codable {
     var weights: String? = nil
     /// The OpenBLAS kernel family that computed it (`Haswell`): another family
     /// sums in another order, and `cache check` holds an entry to its numbers
-    /// only under the family that made it (docs/design.md, "Across processors").
+    /// only under the family that made it, and under another to the entry's
+    /// witness of that family (RunCache+Witnesses.swift; docs/design.md, "Across processors").
     var kernels: String? = nil
 
     /// Losses of a diverged run may be infinite or NaN; JSON has no word for them.
