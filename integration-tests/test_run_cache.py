@@ -15,31 +15,20 @@ recorded by `make witnesses`); both count as this machine's here. A cache
 with neither for this machine's family is skipped, saying so: `make
 witnesses` (or `make runs`) records them."""
 import math
-import pathlib
 import random
 import re
 
-import nbformat
 import pytest
 from jupyter_client.manager import start_new_kernel
 
+from notebook_caches import CACHES, NOTEBOOKS, bases_of
+
 pytestmark = pytest.mark.usefixtures("kernelspec")
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
-CACHES = sorted(path for path in (NOTEBOOKS / "runs").glob("*") if path.is_dir())
 SAMPLE_PER_NOTEBOOK = 10
-MODEL_LOAD = re.compile(r'^model load "(base/[^"]+)"', re.MULTILINE)
 RETRAINED = re.compile(r"(\d+) of (\d+) entr(?:y|ies) of \S+ re-trained under the (\S+) kernels")
 OTHER_BASE = re.compile(r"(\d+) another base model")
 OTHER_KERNELS = re.compile(r"(\d+) made under the (\S+) kernels")
-
-
-def bases_of(cache: pathlib.Path) -> list:
-    """The shipped bases loaded by the notebook whose cache this is (runs/06 → 06-*.ipynb)."""
-    notebook, = NOTEBOOKS.glob(f"{cache.name}-*.ipynb")
-    source = "\n".join("".join(cell.source) for cell in nbformat.read(notebook, as_version=4).cells
-                       if cell.cell_type == "code")
-    return sorted(set(MODEL_LOAD.findall(source)))
 
 
 def test_every_cache_belongs_to_a_notebook_that_loads_a_shipped_base():

@@ -21,21 +21,12 @@ import sys
 import tempfile
 import time
 
-import nbformat
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT / "integration-tests"))
+from notebook_caches import CACHES, NOTEBOOKS, bases_of  # noqa: E402
+
 BINARY = ROOT / ".build" / "release" / "loralab"
-MODEL_LOAD = re.compile(r'^model load "(base/[^"]+)"', re.MULTILINE)
 FOOTER = re.compile(r"^\d+ of \d+ entr(?:y|ies) of .* witnesses.*$", re.MULTILINE)
-
-
-def bases_of(cache: pathlib.Path) -> list:
-    """The shipped bases loaded by the notebook whose cache this is (runs/06 → 06-*.ipynb)."""
-    notebook, = NOTEBOOKS.glob(f"{cache.name}-*.ipynb")
-    source = "\n".join("".join(cell.source) for cell in nbformat.read(notebook, as_version=4).cells
-                       if cell.cell_type == "code")
-    return sorted(set(MODEL_LOAD.findall(source)))
 
 
 def record(cache: pathlib.Path, per_notebook: int, seed: int) -> bool:
@@ -67,6 +58,6 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1, help="seed of each cache's random choice of entries")
     parser.add_argument("caches", nargs="*", help="runs/<name> folders (default: all of notebooks/runs)")
     arguments = parser.parse_args()
-    caches = [NOTEBOOKS / c for c in arguments.caches] if arguments.caches else sorted(p for p in (NOTEBOOKS / "runs").glob("*") if p.is_dir())
+    caches = [NOTEBOOKS / c for c in arguments.caches] if arguments.caches else CACHES
     results = [record(cache, arguments.per_notebook, arguments.seed) for cache in caches]
     sys.exit(0 if all(results) else 1)
