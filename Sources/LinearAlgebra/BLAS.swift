@@ -12,7 +12,8 @@ public enum BLAS {
     /// `ldc` are row strides of the matrices as stored.
     ///
     /// Large products are split into blocks of C's rows (or, when C is
-    /// short and wide, of its columns), one block per core; see `Parallel`.
+    /// short and wide, of its columns), the same blocks on any number of
+    /// cores (`Parallel.forEachPart`: the blocks change the rounding).
     public static func gemm(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
@@ -26,7 +27,7 @@ public enum BLAS {
         let cost = m * n * max(k, 1)
         let splitRows = m >= n || m >= 64
         let operands = UncheckedSendable((a, b, c))
-        Parallel.forEachChunk(of: splitRows ? m : n, cost: cost, minimumCost: 1 << 18) { range in
+        Parallel.forEachPart(of: splitRows ? m : n, cost: cost, minimumCost: 1 << 18) { range in
             let (a, b, c) = operands.value
             if splitRows {
                 // Rows i of op(A) are rows of A, or columns when A is transposed.

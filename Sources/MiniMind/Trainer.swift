@@ -62,8 +62,9 @@ public struct TrainingConfig: Sendable, Equatable {
 }
 
 /// Steps a model's trainable tensors: zero gradients, forward + backward,
-/// clip, AdamW at the scheduled rate. Deterministic for a given model,
-/// batch sequence and thread count. The gradients keep their unclipped values
+/// clip, AdamW at the scheduled rate. Deterministic for a given model and
+/// batch sequence, on any number of cores (`Parallel.arithmeticParts`) but
+/// not across OpenBLAS kernel families. The gradients keep their unclipped values
 /// (AdamW scales them as it reads them).
 ///
 /// It guards the model: a step whose loss or gradient norm is not finite, or

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import LinearAlgebra
 import Testing
 
@@ -48,6 +49,37 @@ import Testing
         }
         #expect(inner == [1, 1, 1, 1])
     }
+}
+
+/// `Parallel.forEachPart`: the same parts on every machine, whatever the
+/// worker count (integration-tests/test_worker_counts.py checks whole runs under 1, 2
+/// and 3 workers).
+@Suite struct PartTests {
+    /// The ranges one region hands out, in order of their start.
+    static func parts(count: Int, cost: Int) -> [Range<Int>] {
+        let seen = SeenRanges()
+        Parallel.forEachPart(of: count, cost: cost, minimumCost: 1 << 18) { seen.add($0) }
+        return seen.sorted
+    }
+
+    @Test func largeWorkIsCutIntoTheFixedParts() {
+        #expect(Parallel.arithmeticParts == 2, "the committed run cache was computed with two parts")
+        #expect(Self.parts(count: 2048, cost: 1 << 20) == [0..<1024, 1024..<2048])
+        #expect(Self.parts(count: 7, cost: 1 << 20) == [0..<3, 3..<7])
+    }
+
+    @Test func smallWorkAndSingleRowsRunWhole() {
+        #expect(Self.parts(count: 2048, cost: 1 << 17) == [0..<2048])
+        #expect(Self.parts(count: 1, cost: 1 << 20) == [0..<1])
+    }
+}
+
+/// Ranges recorded from whichever threads run the parts.
+final class SeenRanges: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ranges: [Range<Int>] = []
+    func add(_ range: Range<Int>) { lock.withLock { ranges.append(range) } }
+    var sorted: [Range<Int>] { lock.withLock { ranges.sorted { $0.lowerBound < $1.lowerBound } } }
 }
 
 /// A pointer handed to chunks that write disjoint elements.

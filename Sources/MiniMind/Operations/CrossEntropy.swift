@@ -71,10 +71,10 @@ public enum CrossEntropy {
     }
 
     /// The summed loss of the counted rows and their number: one partial sum
-    /// per block of rows (one block per core, as the loss was first computed),
-    /// the blocks then added in order.
+    /// per block of rows (`Parallel.arithmeticParts` of them, whatever the
+    /// number of cores), the blocks then added in order.
     static func sum(_ losses: UnsafePointer<Double>, targets: UnsafePointer<Int32>, rows: Int) -> (sum: Double, count: Int) {
-        let blocks = max(1, min(Parallel.workerCount, rows))
+        let blocks = max(1, min(Parallel.arithmeticParts, rows))
         var total = 0.0, count = 0
         for block in 0..<blocks {
             var partial = 0.0, counted = 0

@@ -34,16 +34,17 @@ public enum RMSNorm {
     /// With `g = dy ⊙ w`: `dx = s·g − x·s³·(g·x)/n`, added into `inputGradient`;
     /// `dw += Σ_rows dy ⊙ x·s` when the weight is trainable.
     ///
-    /// The weight gradient is a sum over rows: each worker sums its block of
-    /// rows into its own partial, and the partials are added in worker order,
-    /// so a given worker count always gives the same bits.
+    /// The weight gradient is a sum over rows: each of `Parallel.arithmeticParts`
+    /// blocks of rows is summed into its own partial (the blocks shared among
+    /// the workers), and the partials are added in order, so any number of
+    /// cores gives the same bits.
     public static func backward(inputGradient: UnsafeMutablePointer<Float>,
                                 weightGradient: UnsafeMutablePointer<Float>?,
                                 outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>,
                                 weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                 rows: Int, cols: Int) {
         let n = Float(cols)
-        let parts = weightGradient == nil ? 1 : max(1, min(Parallel.workerCount, rows))
+        let parts = weightGradient == nil ? 1 : max(1, min(Parallel.arithmeticParts, rows))
         let partials = UnsafeMutablePointer<Float>.allocate(capacity: weightGradient == nil ? 0 : parts * cols)
         defer { partials.deallocate() }
         if weightGradient != nil { partials.initialize(repeating: 0, count: parts * cols) }
