@@ -6,6 +6,7 @@
 #                                          fuzz-pickle) build and run one libFuzzer target
 #   make runs   empty notebooks/runs and re-execute every notebook: recompute the whole run cache
 #   make witnesses   keep this machine's kernel family's numbers beside 10 entries per notebook cache
+#   make family-verdicts CACHES="runs/03 runs/07"   the notebooks' verdicts when their runs are those witnesses
 #   make base   re-make the shipped pre-trained base, notebooks/base/tiny-stories (minutes; not part of test)
 #   make wide-base   the same at dim 256, notebooks/base/wide-stories (longer; not part of test)
 #   make mha-base    the same with kv_heads=4 (multi-head attention), notebooks/base/mha-stories
@@ -23,7 +24,7 @@ PY_TEST_PACKAGES := pytest pytest-timeout "jupyter-client>=8.10" jupyter-kernel-
 BROWSER_APT_PACKAGES := chromium chromium-driver
 SOAK_CELLS ?= 2000
 
-.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base mha-base notebooks readme-claims runs witnesses bench-lanes analysis-latency
+.PHONY: deps browser-deps build test swift-test py-test venv lab repl kernelspec bench soak clean interop-check base wide-base mha-base notebooks readme-claims runs witnesses family-verdicts bench-lanes analysis-latency
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -106,6 +107,14 @@ runs: build kernelspec
 WITNESSES ?= 10
 witnesses: build venv
 	$(PY) tools/record-witnesses.py --per-notebook $(WITNESSES)
+
+# Not in CI (minutes per notebook): on a copy of the repository whose entries of
+# CACHES are replaced by their witnesses of this machine's family, re-executes
+# those caches' notebooks and compares the verdicts README states with the
+# committed ones. Every entry of a named cache needs its witness.
+CACHES ?= runs/07
+family-verdicts: build kernelspec
+	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/family-verdicts.py $(CACHES)
 
 # Opens the tour notebook first, with notebooks/ as JupyterLab's root.
 lab: build $(VENV)/.lab-ready kernelspec
