@@ -78,8 +78,18 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = generation.load(ordering: .acquiring)
-            body?.value(h + 1)
+            runPart(h + 1)
             unfinished.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Calls the region's body. Out of line so that the helper's reference to
+    /// the body ends before it reports the part done: released after
+    /// `unfinished` reached zero, the caller's `withoutActuallyEscaping` found
+    /// the closure still referenced and trapped (a kernel killed mid-`cache
+    /// check`, 2026-12-07).
+    @inline(never)
+    private func runPart(_ index: Int) {
+        body?.value(index)
     }
 }
