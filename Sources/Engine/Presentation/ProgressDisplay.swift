@@ -2,10 +2,13 @@ import Charts
 import Foundation
 import MiniMind
 
-/// A live progress output: one display (with an id) created when a run
-/// begins and replaced in place as training goes — a progress line for
-/// terminals, a bar and a loss chart for notebooks. The Lab drives it through
-/// `TrainingObserver`; each run it begins gets a display of its own.
+/// A live progress output: one display (with an id) created when the
+/// command's first run begins and replaced in place as training goes — a
+/// progress line for terminals, a bar and a loss chart for notebooks. The Lab
+/// drives it through `TrainingObserver`. A series of runs (`compare`, `sweep`,
+/// `cache check`) shares the one display, each run drawn beside the curves
+/// finished before it: a display per run left a notebook cell holding a chart
+/// per run it trained (19 for a 40-run `compare`, 1.7 MB).
 final class ProgressDisplay: TrainingObserver {
     private let context: CommandContext
     private var label = ""
@@ -21,9 +24,14 @@ final class ProgressDisplay: TrainingObserver {
     func began(_ run: ObservedRun) {
         label = run.part.map { "compare \($0.number)/\($0.of) \(run.name)" } ?? run.name
         background = run.earlier
-        displayID = "loralab-progress-" + UUID().uuidString
         lastUpdate = .distantPast
-        context.publish(.display(bundle(step: 0, total: run.steps, records: [], seconds: 0, note: nil), displayID: displayID))
+        let start = bundle(step: 0, total: run.steps, records: [], seconds: 0, note: nil)
+        if displayID.isEmpty {
+            displayID = "loralab-progress-" + UUID().uuidString
+            context.publish(.display(start, displayID: displayID))
+        } else {
+            context.publish(.updateDisplay(start, displayID: displayID))
+        }
     }
 
     /// At most five updates a second, so a fast loop does not flood the front end.
