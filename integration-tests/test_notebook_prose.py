@@ -42,10 +42,10 @@ STATED_ELSEWHERE = {
     },
     "02-which-matrices": {
         "5.56": ("a uniform guess over the byte tokenizer's 259 tokens, ln 259", math.log(259)),
-        "1.1347": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
-        "0.0689": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
-        "1.5539": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
-        "0.1142": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
+        "1.1154": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
+        "0.0865": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
+        "1.5161": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
+        "0.0975": ("the Haswell family's re-execution: make family-verdicts CACHES=runs/02", None),
     },
     "07-recall-or-generalisation": {
         "9.5%": ("all-linear rank-8 LoRA's parameters over tiny's 820,736: 4 layers × 8 × (2·(128+128) + 2·(128+64) "

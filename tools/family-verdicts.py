@@ -3,8 +3,9 @@
 The committed run caches were computed under one kernel family; a witness
 (<key>.<family>.json beside an entry, from `cache witness` or `make
 witnesses`) is the same run trained under another. For each cache named, this
-copies the repository's tracked files to a scratch folder, puts every entry's
-witness of FAMILY in the entry's place, re-executes the cache's notebook
+copies the repository's tracked files and the named caches as they are in
+the working tree to a scratch folder, puts every entry's witness of FAMILY
+in the entry's place (an entry trained under FAMILY itself stays), re-executes the cache's notebook
 there (its tables now the other family's trainings) and compares the
 verdicts `tools/notebook_claims.py` draws from them with the committed ones
 (docs/design.md, "Across processors").
@@ -40,9 +41,16 @@ def witness_families(cache: pathlib.Path) -> set:
     return {path.name.split(".")[1] for path in cache.glob("*.*.json")}
 
 
+def made_under(cache: pathlib.Path, key: str, family: str) -> bool:
+    """Whether the entry itself was trained under `family` (then it is its own twin)."""
+    return json.loads((cache / f"{key}.json").read_text())["kernels"].lower() == family.lower()
+
+
 def missing_witnesses(cache: pathlib.Path, family: str) -> list:
     missing = []
     for key in entries(cache):
+        if made_under(cache, key, family):
+            continue
         if not (cache / f"{key}.{family}.json").exists():
             missing.append(key)
         elif (cache / f"{key}.safetensors").exists() and not (cache / f"{key}.{family}.safetensors").exists():
@@ -63,6 +71,8 @@ def copy_repository(into: pathlib.Path):
 
 def put_witnesses_in_place(cache: pathlib.Path, family: str):
     for key in entries(cache):
+        if made_under(cache, key, family):
+            continue
         witness = json.loads((cache / f"{key}.{family}.json").read_text())
         assert witness["kernels"].lower() == family.lower(), f"{key}: its {family} witness records {witness['kernels']}"
         shutil.copyfile(cache / f"{key}.{family}.json", cache / f"{key}.json")
