@@ -2,8 +2,8 @@
 numbers a training gives: a real kernel, started where the notebooks run, loads
 each shipped base its notebook loads, turns the cache on and re-trains a random
 sample of that base's entries with `cache check`, which rebuilds each entry's
-data itself and fails when a number differs beyond its tolerance. At least 5
-entries are re-trained per notebook, shared evenly between its bases (10 took
+data itself and fails when a number differs beyond its tolerance. At least 10
+entries are re-trained per notebook, shared evenly between its bases (about
 16 minutes on two cores, most of CI's time; a new seed each run covers the
 caches over runs). The sample's seed is random per run and printed, so that a
 failure can be repeated.
@@ -27,7 +27,7 @@ from notebook_caches import CACHES, NOTEBOOKS, bases_of
 
 pytestmark = pytest.mark.usefixtures("kernelspec")
 
-SAMPLE_PER_NOTEBOOK = 5
+SAMPLE_PER_NOTEBOOK = 10
 RETRAINED = re.compile(r"(\d+) of (\d+) entr(?:y|ies) of \S+ re-trained under the (\S+) kernels")
 OTHER_BASE = re.compile(r"(\d+) another base model")
 OTHER_KERNELS = re.compile(r"(\d+) made under the (\S+) kernels")
