@@ -5,10 +5,10 @@ The committed run caches were computed under one kernel family; a witness
 witnesses`) is the same run trained under another. For each cache named, this
 copies the repository's tracked files and the named caches as they are in
 the working tree to a scratch folder, puts every entry's witness of FAMILY
-in the entry's place (an entry trained under FAMILY itself stays), re-executes the cache's notebook
-there (its tables now the other family's trainings) and compares the
-verdicts `tools/notebook_claims.py` draws from them with the committed ones
-(docs/design.md, "Across processors").
+in the entry's place (an entry trained under FAMILY itself stays),
+re-executes the cache's notebook there (its tables now the other family's
+trainings) and compares the verdicts `tools/notebook_claims.py` draws from
+them with the committed ones (docs/design.md, "Across processors").
 
     make family-verdicts CACHES="runs/03 runs/07"
     python3 tools/family-verdicts.py [--family Haswell] [--keep] runs/03 [runs/07 ...]
