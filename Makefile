@@ -111,7 +111,8 @@ witnesses: build venv
 # Not in CI (minutes per notebook): on a copy of the repository whose entries of
 # CACHES are replaced by their witnesses of this machine's family, re-executes
 # those caches' notebooks and compares the verdicts README states with the
-# committed ones. Every entry of a named cache needs its witness.
+# committed ones. Every entry of a named cache made under another family
+# needs its witness.
 CACHES ?= runs/07
 family-verdicts: build kernelspec
 	JUPYTER_PATH=$(CURDIR)/$(VENV)/share/jupyter $(PY) tools/family-verdicts.py $(CACHES)

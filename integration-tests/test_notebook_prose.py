@@ -15,6 +15,7 @@ computed one carries its value, which the test recomputes. A listed number
 the notebook no longer states fails too, so that the list stays the list of
 what is actually typed by hand.
 """
+import functools
 import html
 import math
 import pathlib
@@ -30,7 +31,7 @@ NUMBER = re.compile(r"(?<![\w.§])[-−]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-−]?\d+)
 #: Text right before a number that makes it a reference, not a result.
 REFERENCE_BEFORE = re.compile(r"(?:[Nn]otebooks? |§|Tables? |Figures? |Section |Eq\. )$")
 CITATION_BEFORE = re.compile(r"(?:et al\.,? |\(|[A-Z][a-z]+ )$")
-NOTEBOOK_NAMED = re.compile(r"(?:[Nn]otebooks? |\b)(0\d)(?=\W|$)")
+NOTEBOOK_NAMED = re.compile(r"\b(0\d)(?=\W|$)")
 
 #: notebook → {number as written: (where it comes from, value or None)}. A
 #: value is the computation the number rounds, checked to its written digits.
@@ -61,6 +62,12 @@ def notebook_names():
 
 def read(name):
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+@functools.cache
+def produced_by(name) -> frozenset:
+    """produced_numbers of a notebook by name, read once however many cells name it."""
+    return frozenset(produced_numbers(read(name)))
 
 
 def normalised(number: str) -> str:
@@ -102,13 +109,13 @@ def named_notebooks(markdown: str, names) -> list:
 def test_every_stated_number_is_produced_by_the_notebook(name):
     names = notebook_names()
     notebook = read(name)
-    own = produced_numbers(notebook)
+    own = produced_by(name)
     elsewhere = STATED_ELSEWHERE.get(name, {})
     unproduced, used = [], set()
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "markdown":
             continue
-        available = own.union(*(produced_numbers(read(other)) for other in named_notebooks(cell.source, names)))
+        available = own.union(*(produced_by(other) for other in named_notebooks(cell.source, names)))
         for number, context in stated_numbers(cell.source):
             if number in available:
                 continue

@@ -13,9 +13,9 @@ them with the committed ones (docs/design.md, "Across processors").
     make family-verdicts CACHES="runs/03 runs/07"
     python3 tools/family-verdicts.py [--family Haswell] [--keep] runs/03 [runs/07 ...]
 
-Every entry of a named cache needs its witness: `cache witness` (or
-tools/record-witnesses.py with a large --per-notebook) records the missing
-ones. Needs the `loralab` kernelspec on JUPYTER_PATH (make kernelspec). Exits
+Every entry of a named cache made under another family needs its witness:
+`cache witness` (or tools/record-witnesses.py with a large --per-notebook)
+records the missing ones. Needs the `loralab` kernelspec on JUPYTER_PATH (make kernelspec). Exits
 1 when a verdict differs, 2 when the check cannot be made.
 """
 import argparse
